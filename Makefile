@@ -1,0 +1,48 @@
+# Two commands a newcomer needs: `make demo` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+LOCK   := constraints/requirements-dev.lock
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup lint typecheck unit docs test demo bench lock emulator clean
+
+$(STAMP): pyproject.toml $(LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check airflow_provider_spcs tests example_dags $(wildcard benchmarks)
+	$(BIN)/ruff format --check airflow_provider_spcs tests example_dags $(wildcard benchmarks)
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/python -m pytest
+
+docs: setup
+	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+
+test: lint typecheck docs unit
+
+demo: setup
+	$(BIN)/python -m airflow_provider_spcs.testing.demo
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+emulator: setup
+	$(BIN)/python -m airflow_provider_spcs.testing
+
+# Refresh the pinned versions CI installs (needs the package registry).
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o $(LOCK)
+
+clean:
+	rm -rf $(VENV) site .mypy_cache .ruff_cache

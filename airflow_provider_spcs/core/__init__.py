@@ -1,0 +1,1 @@
+"""Pure Snowflake/SPCS client code. Nothing in this package imports Airflow."""

@@ -1,0 +1,114 @@
+"""One error tree for the whole provider.
+
+::
+
+    SpcsError
+    ├── SpcsConfigError (ValueError)     a connection setting is missing or wrong; .field names it
+    ├── SpcsAuthError                    no usable credential (rejected, expired, sign-in redirect)
+    │   └── SpcsTokenExchangeError       /oauth/token (or an OAuth server) said no; .status_code, .error
+    ├── SpcsApiError                     a request failed; .status_code, .code, .request_id, .retryable
+    │   └── SpcsSqlError                 a statement failed (SQL API 422); .sql_state, .statement_handle
+    ├── SpcsNotReadyError                the thing asked for exists but is not ready (endpoint provisioning)
+    ├── SpcsServiceFailedError           a service or job reached a failure status; .status, .details
+    └── SpcsTimeoutError (TimeoutError)  a deadline passed
+
+Messages never contain a secret: build them from setting names, statuses and server codes only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SpcsError(Exception):
+    """Base class of every error this provider raises."""
+
+
+class SpcsConfigError(SpcsError, ValueError):
+    """A connection setting is missing, invalid, or conflicts with another.
+
+    :param field: the setting to fix (e.g. ``extra.private_key_file``); part of the message.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class SpcsAuthError(SpcsError):
+    """Authentication failed: credentials rejected, expired, or the request was sent to sign-in."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None) -> None:
+        self.status_code = status_code
+        self.code = code
+        super().__init__(message)
+
+
+class SpcsTokenExchangeError(SpcsAuthError):
+    """The token endpoint refused to issue a token."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, error: str | None = None) -> None:
+        self.error = error
+        super().__init__(message, status_code=status_code, code=error)
+
+
+class SpcsApiError(SpcsError):
+    """An HTTP request to Snowflake or to a service endpoint failed.
+
+    :param status_code: HTTP status (``None`` for connection errors).
+    :param code: Snowflake error code from the body, when there is one (e.g. ``390505``).
+    :param retryable: whether trying again later may succeed (429, 503, 504, connection errors).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        retryable: bool = False,
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.request_id = request_id
+        self.retryable = retryable
+        super().__init__(message)
+
+
+class SpcsSqlError(SpcsApiError):
+    """A SQL statement failed (SQL API 422, or a connector ProgrammingError)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        sql_state: str | None = None,
+        statement_handle: str | None = None,
+        status_code: int | None = 422,
+    ) -> None:
+        self.sql_state = sql_state
+        self.statement_handle = statement_handle
+        super().__init__(message, status_code=status_code, code=code)
+
+
+class SpcsNotReadyError(SpcsError):
+    """The object exists but is not ready yet (e.g. an endpoint whose ingress is still provisioning)."""
+
+
+class SpcsServiceFailedError(SpcsError):
+    """A service or job service reached a failure status.
+
+    :param status: the status reached (e.g. ``FAILED``).
+    :param details: per-container facts (status, message, restart count, last exit code).
+    """
+
+    def __init__(self, message: str, *, status: str, details: list[dict[str, Any]] | None = None) -> None:
+        self.status = status
+        self.details = details or []
+        super().__init__(message)
+
+
+class SpcsTimeoutError(SpcsError, TimeoutError):
+    """A deadline passed before the awaited condition was met."""

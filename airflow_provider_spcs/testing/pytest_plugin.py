@@ -1,0 +1,1 @@
+"""pytest fixtures for the SPCS emulator (registered through the ``pytest11`` entry point)."""

@@ -1,0 +1,20 @@
+"""Test session set-up.
+
+Airflow reads its configuration at import time, so the environment is set here, at the top of the
+first conftest, before anything imports ``airflow``.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import tempfile
+
+_ROOT = pathlib.Path(__file__).resolve().parent.parent
+_HOME = pathlib.Path(tempfile.mkdtemp(prefix="spcs-airflow-home-"))
+os.environ["AIRFLOW_HOME"] = str(_HOME)
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_HOME / 'airflow.db'}"
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_ROOT / "example_dags")
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
