@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 LOCK   := constraints/requirements-dev.lock
 STAMP  := $(VENV)/.installed
+SRC    := $(wildcard airflow_provider_spcs tests example_dags benchmarks)
 
 .PHONY: setup lint typecheck unit docs test demo bench lock emulator clean
 
@@ -17,8 +18,8 @@ $(STAMP): pyproject.toml $(LOCK)
 setup: $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check airflow_provider_spcs tests example_dags $(wildcard benchmarks)
-	$(BIN)/ruff format --check airflow_provider_spcs tests example_dags $(wildcard benchmarks)
+	$(BIN)/ruff check $(SRC)
+	$(BIN)/ruff format --check $(SRC)
 
 typecheck: setup
 	$(BIN)/mypy
