@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from airflow_provider_spcs.testing.sql_parse import Parser, SqlError, Token, parse_name_text
+from airflow_provider_spcs.testing.sql_parse import Parser, SqlError, Token, parse_name_text, split_statements
 from airflow_provider_spcs.testing.sql_results import (
     BOOLEAN,
     CONTAINER_COLUMNS,
@@ -77,6 +77,7 @@ __all__ = [
     "ResultSet",
     "SqlError",
     "execute",
+    "split_statements",
 ]
 
 EMULATED_VERSION = "9.38.1"

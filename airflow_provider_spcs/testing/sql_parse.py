@@ -239,3 +239,19 @@ def parse_name_text(text: str) -> list[str]:
     if parser.peek().kind != "EOF":
         parser.fail()
     return parts
+
+
+def split_statements(text: str) -> list[str]:
+    """Split a multi-statement text on top-level ``;`` (quotes and ``$$`` respected).
+
+    Empty statements are dropped; each piece keeps its original text without the ``;``.
+    """
+    pieces: list[str] = []
+    start = 0
+    for token in tokenize(text):
+        if token.kind == "EOF" or (token.kind == "PUNCT" and token.value == ";"):
+            piece = text[start : token.pos].strip()
+            if piece:
+                pieces.append(piece)
+            start = token.end
+    return pieces

@@ -365,8 +365,11 @@ class Service:
         with self._world.lock:
             status = status.upper()
             if status == "RUNNING" and not self.is_job:
+                # Back to a healthy service: forget scripted failure details.
                 self.message = None
                 self.last_exit_code = None
+                self.restart_count = 0
+                self.last_restart_time = None
             self._enter(status)
             if status == "SUSPENDED":
                 self.suspended_on = self._world.now()
