@@ -1,0 +1,299 @@
+"""``SpcsEndpointOperator``: call a service's public endpoint as a task."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_spcs.core.errors import SpcsError
+from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, deadline_after, defer_timeout, make_hook
+from airflow_provider_spcs.triggers.events import ResponseEvent
+from airflow_provider_spcs.triggers.spcs import SpcsEndpointTrigger
+
+if TYPE_CHECKING:
+    import httpx
+    from airflow.sdk import Context
+
+    from airflow_provider_spcs.hooks.spcs import SpcsHook
+
+#: Methods that may safely run twice (RFC 9110 §9.2.2): a triggerer restart can repeat a deferred request.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+#: Request parts merged key by key when ``pagination_function`` returns them; others are replaced.
+_MERGED_PARTS = ("params", "headers", "json", "data")
+
+
+class SpcsEndpointOperator(BaseOperator):
+    """Call an SPCS service's public endpoint, with Snowflake authentication handled for you.
+
+    The response text is pushed to XCom (or, with ``response_filter``, whatever it returns).
+
+    :param spcs_conn_id: Airflow connection id of type ``snowflake_spcs``.
+    :param ingress_url: the endpoint's ingress URL or host (``abc-myorg-myacct.snowflakecomputing.app``
+        means ``https://...``). Give this, or ``service`` and ``endpoint``.
+    :param service: service name (``name``, ``schema.name`` or ``db.schema.name``); its ingress URL is
+        looked up with ``SHOW ENDPOINTS IN SERVICE``.
+    :param endpoint: endpoint name in the service specification.
+    :param path: path appended to the ingress URL (``/api/run``).
+    :param method: HTTP method.
+    :param data: request body: a string (sent as is) or a mapping (form-encoded).
+    :param json: JSON request body.
+    :param query_params: query parameters (not ``params``: that name is Airflow's, for Jinja ``params``).
+    :param headers: extra request headers (the ``Authorization`` header is set by the hook).
+    :param response_check: ``callable(response) -> bool``; ``False`` fails the task.
+    :param response_filter: ``callable(response) -> value`` pushed to XCom instead of the text; with
+        ``pagination_function`` it receives the list of all responses.
+    :param pagination_function: ``callable(response) -> dict | None`` returning the parts of the
+        next request (``path``, ``url``, ``params`` (query parameters), ``json``, ``data``, ``headers``, ``method``), or
+        ``None`` after the last page. Mapping parts are merged into the previous request's.
+    :param timeout: seconds allowed for each request (in deferrable mode, for the whole request).
+    :param extra_options: extra keyword arguments for the HTTP client (e.g. ``follow_redirects``).
+    :param log_response: log the response status and body. Off by default because bodies may hold
+        data you do not want in task logs. Request headers are never logged.
+    :param deferrable: send the request from the triggerer instead of holding a worker slot. The
+        triggerer may repeat a request after a restart, so only use it with idempotent methods.
+    """
+
+    template_fields: Sequence[str] = (
+        "ingress_url",
+        "service",
+        "endpoint",
+        "path",
+        "method",
+        "data",
+        "json",
+        "query_params",
+        "headers",
+        "extra_options",
+    )
+    template_fields_renderers = {"headers": "json", "json": "json", "query_params": "json", "extra_options": "json"}
+    ui_color = "#29b5e8"
+
+    def __init__(
+        self,
+        *,
+        spcs_conn_id: str = DEFAULT_CONN_ID,
+        ingress_url: str | None = None,
+        service: str | None = None,
+        endpoint: str | None = None,
+        path: str = "",
+        method: str = "GET",
+        data: str | Mapping[str, Any] | None = None,
+        json: Any = None,
+        query_params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        response_check: Callable[..., bool] | None = None,
+        response_filter: Callable[..., Any] | None = None,
+        pagination_function: Callable[[httpx.Response], dict[str, Any] | None] | None = None,
+        timeout: float = 60.0,
+        extra_options: Mapping[str, Any] | None = None,
+        log_response: bool = False,
+        deferrable: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if bool(ingress_url) == bool(service or endpoint) or (not ingress_url and not (service and endpoint)):
+            raise ValueError("give either ingress_url, or both service and endpoint")
+        self.spcs_conn_id = spcs_conn_id
+        self.ingress_url = ingress_url
+        self.service = service
+        self.endpoint = endpoint
+        self.path = path
+        self.method = method
+        self.data = data
+        self.json = json
+        self.query_params = query_params
+        self.headers = headers
+        self.response_check = response_check
+        self.response_filter = response_filter
+        self.pagination_function = pagination_function
+        self.timeout = float(timeout)
+        self.extra_options = extra_options
+        self.log_response = log_response
+        self.deferrable = deferrable
+        if deferrable:
+            self._warn_if_not_idempotent()
+
+    @cached_property
+    def hook(self) -> SpcsHook:
+        """The hook, built once per task run."""
+        return make_hook(self.spcs_conn_id)
+
+    def _warn_if_not_idempotent(self) -> None:
+        method = str(self.method).upper()
+        if "{{" not in method and method not in IDEMPOTENT_METHODS:
+            warnings.warn(
+                f"{self.task_id}: deferrable=True with {method}: the triggerer may send the request again "
+                "after a restart. Use deferrable=False for requests that must not run twice.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    # --- execution ------------------------------------------------------------------------------
+
+    def execute(self, context: Context) -> Any:
+        """Send the request(s) on the worker, or defer the first one to the triggerer."""
+        base = self._base_url()
+        request = {"method": str(self.method).upper(), "url": _join(base, self.path), **self._request_parts()}
+        if self.deferrable:
+            self._defer(base, request, pages=[])
+        responses: list[httpx.Response] = []
+        while True:
+            kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
+            response = self.hook.request(request["method"], request["url"], **kwargs)
+            self._check(response)
+            responses.append(response)
+            next_request = self._next_request(base, request, response)
+            if next_request is None:
+                return self._result(responses)
+            request = next_request
+
+    def execute_complete(
+        self,
+        context: Context,
+        event: dict[str, Any] | None = None,
+        base: str = "",
+        request: dict[str, Any] | None = None,
+        pages: list[dict[str, Any]] | None = None,
+    ) -> Any:
+        """Resume after the trigger: check this page, then defer for the next one or finish."""
+        parsed = ResponseEvent.from_payload(event)
+        parsed.raise_for_status()
+        previous = list(pages or [])
+        page = {
+            "method": (request or {}).get("method", "GET"),
+            "url": parsed.url,
+            "status_code": parsed.status_code,
+            "text": parsed.text,
+            "content_type": parsed.content_type,
+        }
+        response = _rebuild(page)
+        self._check(response)
+        previous.append(page)
+        next_request = self._next_request(base, request or {}, response)
+        if next_request is not None:
+            self._defer(base, next_request, pages=previous)
+        return self._result([_rebuild(p) for p in previous])
+
+    def _defer(self, base: str, request: dict[str, Any], *, pages: list[dict[str, Any]]) -> None:
+        self._warn_if_not_idempotent()
+        deadline = deadline_after(self.timeout)
+        kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
+        self.defer(
+            trigger=SpcsEndpointTrigger(
+                spcs_conn_id=self.spcs_conn_id,
+                method=request["method"],
+                url=request["url"],
+                request_kwargs=kwargs,
+                deadline=deadline,
+            ),
+            method_name="execute_complete",
+            kwargs={"base": base, "request": request, "pages": pages},
+            timeout=defer_timeout(deadline),
+        )
+
+    # --- pieces -----------------------------------------------------------------------------------
+
+    def _base_url(self) -> str:
+        if self.ingress_url:
+            return _with_scheme(str(self.ingress_url))
+        assert self.service is not None
+        assert self.endpoint is not None
+        return _with_scheme(self.hook.get_ingress_url(self.service, self.endpoint))
+
+    def _request_parts(self) -> dict[str, Any]:
+        parts: dict[str, Any] = {}
+        for name, value in (
+            ("params", self.query_params),
+            ("headers", self.headers),
+            ("json", self.json),
+            ("data", self.data),
+        ):
+            if value is not None:
+                parts[name] = dict(value) if isinstance(value, Mapping) else value
+        return parts
+
+    def _check(self, response: httpx.Response) -> None:
+        if self.log_response:
+            self.log.info(
+                "%s %s -> %s\n%s", response.request.method, response.request.url, response.status_code, response.text
+            )
+        if self.response_check is not None and not self.response_check(response):
+            raise ResponseCheckFailed(
+                f"response_check returned False for {response.request.url} ({response.status_code})"
+            )
+
+    def _next_request(self, base: str, request: dict[str, Any], response: httpx.Response) -> dict[str, Any] | None:
+        if self.pagination_function is None:
+            return None
+        changes = self.pagination_function(response)
+        if not changes:
+            return None
+        merged = dict(request)
+        for key, value in changes.items():
+            if key == "path":
+                merged["url"] = _join(base, str(value))
+            elif key == "url":
+                merged["url"] = _with_scheme(str(value))
+            elif key == "method":
+                merged["method"] = str(value).upper()
+            elif key in _MERGED_PARTS and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+                merged[key] = {**merged[key], **value}
+            elif key in _MERGED_PARTS:
+                merged[key] = value
+            else:
+                raise ValueError(f"pagination_function returned an unknown request part {key!r}")
+        return merged
+
+    def _result(self, responses: list[httpx.Response]) -> Any:
+        if self.pagination_function is not None:
+            return self.response_filter(responses) if self.response_filter else [r.text for r in responses]
+        response = responses[0]
+        return self.response_filter(response) if self.response_filter else response.text
+
+
+class ResponseCheckFailed(SpcsError):
+    """``response_check`` returned ``False``."""
+
+
+def _with_scheme(url: str) -> str:
+    # SHOW ENDPOINTS gives a bare host, which means https; an explicit scheme (the emulator's
+    # http://127.0.0.1:<port>) is used as given. The hook refuses plain http off loopback.
+    return url if "://" in url else f"https://{url}"
+
+
+def _join(base: str, path: str) -> str:
+    if not path:
+        return base
+    return f"{base.rstrip('/')}/{path.lstrip('/')}"
+
+
+def _httpx_kwargs(request: Mapping[str, Any], timeout: float, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"timeout": timeout, **(extra or {})}
+    for name in ("params", "headers", "json"):
+        if request.get(name) is not None:
+            kwargs[name] = request[name]
+    data = request.get("data")
+    if isinstance(data, Mapping):
+        kwargs["data"] = dict(data)
+    elif data is not None:
+        kwargs["content"] = data  # httpx sends str/bytes bodies as `content`
+    return kwargs
+
+
+def _rebuild(page: Mapping[str, Any]) -> httpx.Response:
+    """An ``httpx.Response`` from an event page, so callables see the same type in both modes."""
+    import httpx
+
+    headers = {"content-type": page["content_type"]} if page.get("content_type") else {}
+    response = httpx.Response(
+        int(page.get("status_code") or 200),
+        content=str(page.get("text") or "").encode(),
+        headers=headers,
+        request=httpx.Request(str(page.get("method") or "GET"), str(page["url"])),
+    )
+    response.encoding = "utf-8"
+    return response

@@ -1,0 +1,15 @@
+"""Public import path for the SPCS operators (implementations live in sibling modules)."""
+
+from __future__ import annotations
+
+from airflow_provider_spcs.operators.endpoint import ResponseCheckFailed, SpcsEndpointOperator
+from airflow_provider_spcs.operators.job import SpcsExecuteJobOperator
+from airflow_provider_spcs.operators.lifecycle import SpcsResumeServiceOperator, SpcsSuspendServiceOperator
+
+__all__ = [
+    "ResponseCheckFailed",
+    "SpcsEndpointOperator",
+    "SpcsExecuteJobOperator",
+    "SpcsResumeServiceOperator",
+    "SpcsSuspendServiceOperator",
+]

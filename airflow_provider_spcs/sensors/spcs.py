@@ -1,0 +1,122 @@
+"""``SpcsServiceStatusSensor``: wait for a service to reach a status, failing fast when it cannot."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseSensorOperator
+from airflow.sdk.exceptions import AirflowSensorTimeout
+
+from airflow_provider_spcs.core.services import Outcome, observe, parse_statuses, run_observation
+from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, defer_timeout
+from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
+from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_spcs.hooks.spcs import SpcsHook
+
+
+class SpcsServiceStatusSensor(BaseSensorOperator):
+    """Wait until ``DESCRIBE SERVICE`` reports one of ``target_statuses``.
+
+    Fails at once, without waiting for the timeout, when the service reaches a status it cannot
+    leave on its own towards a target (``FAILED``, ``INTERNAL_ERROR``, ``DELETED``, ``SUSPENDED``,
+    ``DONE``... unless targeted); the error lists each container's status, message, restart count
+    and last exit code from ``SHOW SERVICE CONTAINERS IN SERVICE``. Works in ``poke`` and
+    ``reschedule`` mode, and with ``deferrable=True`` in the triggerer. Pushes the status reached to
+    XCom.
+
+    :param service: service name (``name``, ``schema.name`` or ``db.schema.name``).
+    :param spcs_conn_id: Airflow connection id of type ``snowflake_spcs``.
+    :param target_statuses: status or statuses that end the wait (default ``RUNNING``).
+    :param wait_for_endpoints: also wait until public endpoints have an ingress URL: ``True`` for
+        every public endpoint, or a list of endpoint names.
+    :param deferrable: wait in the triggerer; the sensor's ``timeout`` becomes an absolute deadline
+        that survives triggerer restarts.
+    """
+
+    template_fields: Sequence[str] = ("service", "target_statuses")
+    ui_color = "#29b5e8"
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        spcs_conn_id: str = DEFAULT_CONN_ID,
+        target_statuses: str | Iterable[str] = ("RUNNING",),
+        wait_for_endpoints: bool | Sequence[str] = False,
+        deferrable: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.service = service
+        self.spcs_conn_id = spcs_conn_id
+        self.target_statuses = [target_statuses] if isinstance(target_statuses, str) else list(target_statuses)
+        parse_statuses(self.target_statuses, field="target_statuses")  # fail at parse time, not at run time
+        self.wait_for_endpoints = wait_for_endpoints
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> SpcsHook:
+        """The hook, built once per task run."""
+        from airflow_provider_spcs.operators._common import make_hook
+
+        return make_hook(self.spcs_conn_id)
+
+    def _event(self) -> ServiceEvent | None:
+        targets = sorted(parse_statuses(self.target_statuses, field="target_statuses"))
+        flow = observe(targets, now=time.time, deadline=None, wait_for_endpoints=self.wait_for_endpoints)
+        observation = run_observation(flow, self.hook, self.service)
+        if observation.decision.outcome is Outcome.WAIT:
+            self.log.info("Service %s: %s", self.service, observation.decision.reason)
+            return None
+        return ServiceEvent.from_observation(self.service, observation)
+
+    def poke(self, context: Context) -> bool:
+        """One check: ``True`` when a target is reached, ``False`` to wait, an error on failure."""
+        event = self._event()
+        if event is None:
+            return False
+        self._finish(event)
+        return True
+
+    def execute(self, context: Context) -> Any:
+        """Poke/reschedule as usual; when deferrable, check once and then wait in the triggerer."""
+        if not self.deferrable:
+            super().execute(context)
+            return self._reached
+        event = self._event()
+        if event is not None:
+            return self._finish(event)
+        deadline = time.time() + self.timeout
+        self.defer(
+            trigger=SpcsServiceStatusTrigger(
+                spcs_conn_id=self.spcs_conn_id,
+                service=self.service,
+                target_statuses=self.target_statuses,
+                deadline=deadline,
+                poll_interval=self.poke_interval,
+                wait_for_endpoints=self.wait_for_endpoints,
+            ),
+            method_name="execute_complete",
+            timeout=defer_timeout(deadline),
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str | None:
+        """Resume after the trigger with the same checks as ``poke``."""
+        return self._finish(ServiceEvent.from_payload(event))
+
+    _reached: str | None = None
+
+    def _finish(self, event: ServiceEvent) -> str | None:
+        if event.status is EventStatus.TIMEOUT:
+            raise AirflowSensorTimeout(f"Service {self.service}: {event.message}")
+        event.raise_for_status()
+        self._reached = event.service_status
+        self.log.info("Service %s reached %s", self.service, event.service_status)
+        return event.service_status

@@ -1,0 +1,251 @@
+"""Deferrable triggers: wait on a service or job, or make one endpoint request, in the triggerer.
+
+Rules every trigger here follows:
+
+* ``serialize()`` returns plain values only: the connection id, names, statuses, request parts and an
+  absolute ``deadline`` (epoch seconds), so a triggerer restart neither resets the clock nor ever
+  writes a token, key or password to the metadata database.
+* The hook (and with it every credential) is rebuilt inside ``run()``; all I/O is awaited, so the
+  event loop never blocks. Triggers in one triggerer share the hook layer's process-wide token
+  cache, so a hundred of them cost one token exchange, not a hundred.
+* The status decision is :func:`airflow_provider_spcs.core.services.observe`, the same code the
+  sensor and the operators run on the worker.
+* Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_spcs.core.errors import SpcsError
+from airflow_provider_spcs.core.jobs import drop_service_sql
+from airflow_provider_spcs.core.services import ServiceStatus, arun_observation, observe, parse_statuses
+from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent, ServiceEvent
+
+if TYPE_CHECKING:
+    from airflow_provider_spcs.hooks.spcs import SpcsHook
+
+#: How long ``on_kill`` cleanup may take before we give up (the triggerer also bounds it).
+CLEANUP_TIMEOUT = 20.0
+
+
+def _new_hook(conn_id: str) -> SpcsHook:
+    from airflow_provider_spcs.hooks.spcs import SpcsHook
+
+    return SpcsHook(spcs_conn_id=conn_id)
+
+
+class SpcsServiceStatusTrigger(BaseTrigger):
+    """Poll ``DESCRIBE SERVICE`` until the service reaches a target status, fails, or the deadline passes.
+
+    :param spcs_conn_id: Airflow connection id (``snowflake_spcs`` type).
+    :param service: service name (``name``, ``schema.name`` or ``db.schema.name``).
+    :param target_statuses: statuses that end the wait successfully.
+    :param deadline: absolute deadline, epoch seconds; ``None`` waits without limit.
+    :param poll_interval: seconds between polls.
+    :param also_wait: statuses to keep waiting through (e.g. ``SUSPENDED`` right after a resume).
+    :param wait_for_endpoints: also wait until public endpoints have an ingress URL: ``True`` for
+        all of them, or a list of endpoint names.
+    """
+
+    def __init__(
+        self,
+        *,
+        spcs_conn_id: str,
+        service: str,
+        target_statuses: Sequence[str] = ("RUNNING",),
+        deadline: float | None = None,
+        poll_interval: float = 30.0,
+        also_wait: Sequence[str] = (),
+        wait_for_endpoints: bool | Sequence[str] = False,
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.spcs_conn_id = spcs_conn_id
+        self.service = service
+        self.target_statuses = sorted(parse_statuses(target_statuses, field="target_statuses"))
+        self.deadline = None if deadline is None else float(deadline)
+        self.poll_interval = float(poll_interval)
+        self.also_wait = sorted(parse_statuses(also_wait, field="also_wait")) if also_wait else []
+        self.wait_for_endpoints: bool | list[str] = (
+            wait_for_endpoints if isinstance(wait_for_endpoints, bool) else list(wait_for_endpoints)
+        )
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            "spcs_conn_id": self.spcs_conn_id,
+            "service": self.service,
+            "target_statuses": [s.value for s in self.target_statuses],
+            "deadline": self.deadline,
+            "poll_interval": self.poll_interval,
+            "also_wait": [s.value for s in self.also_wait],
+            "wait_for_endpoints": self.wait_for_endpoints,
+        }
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Class path and plain-value kwargs (no credentials, ever)."""
+        return f"{type(self).__module__}.{type(self).__qualname__}", self._kwargs()
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll until final; yield one :class:`ServiceEvent` payload."""
+        hook = _new_hook(self.spcs_conn_id)
+        try:
+            event = await self._wait(hook)
+        except SpcsError as exc:
+            event = ServiceEvent.from_error(self.service, exc)
+        finally:
+            await hook.aclose()
+        self.log.info("Service %s: %s (%s)", self.service, event.status.value, event.message)
+        yield TriggerEvent(event.to_payload())  # type: ignore[no-untyped-call]
+
+    async def _wait(self, hook: SpcsHook) -> ServiceEvent:
+        targets: list[ServiceStatus] = list(self.target_statuses)
+        while True:
+            flow = observe(
+                targets,
+                now=time.time,
+                deadline=self.deadline,
+                also_wait=self.also_wait,
+                wait_for_endpoints=self.wait_for_endpoints,
+            )
+            observation = await arun_observation(flow, hook, self.service)
+            if observation.decision.final:
+                return ServiceEvent.from_observation(self.service, observation)
+            self.log.debug("Service %s: %s", self.service, observation.decision.reason)
+            await asyncio.sleep(self._next_sleep())
+
+    def _next_sleep(self) -> float:
+        if self.deadline is None:
+            return self.poll_interval
+        # Wake at the deadline rather than a whole interval after it.
+        return max(0.0, min(self.poll_interval, self.deadline - time.time()))
+
+
+class SpcsJobTrigger(SpcsServiceStatusTrigger):
+    """Wait for a job service to end (``DONE`` or a failure); drop the job if the task is killed.
+
+    :param drop_on_kill: drop the job service when a user kills the deferred task (Airflow 3.3+
+        calls ``on_kill`` on triggers; triggerer restarts and timeouts do not).
+    """
+
+    def __init__(
+        self,
+        *,
+        spcs_conn_id: str,
+        service: str,
+        deadline: float | None = None,
+        poll_interval: float = 10.0,
+        drop_on_kill: bool = True,
+        target_statuses: Sequence[str] = ("DONE",),
+        also_wait: Sequence[str] = (),
+        wait_for_endpoints: bool | Sequence[str] = False,
+    ) -> None:
+        super().__init__(
+            spcs_conn_id=spcs_conn_id,
+            service=service,
+            target_statuses=target_statuses,
+            deadline=deadline,
+            poll_interval=poll_interval,
+            also_wait=also_wait,
+            wait_for_endpoints=wait_for_endpoints,
+        )
+        self.drop_on_kill = bool(drop_on_kill)
+
+    def _kwargs(self) -> dict[str, Any]:
+        kwargs = super()._kwargs()
+        kwargs["drop_on_kill"] = self.drop_on_kill
+        return kwargs
+
+    async def on_kill(self) -> None:
+        """Drop the job service we started: the user no longer wants it running."""
+        if not self.drop_on_kill:
+            return
+        hook = _new_hook(self.spcs_conn_id)
+        try:
+            await asyncio.wait_for(hook.arun_sql(drop_service_sql(self.service)), CLEANUP_TIMEOUT)
+            self.log.info("Dropped job service %s after the task was killed", self.service)
+        except (SpcsError, TimeoutError) as exc:
+            self.log.warning("Could not drop job service %s: %s", self.service, exc)
+        finally:
+            await hook.aclose()
+
+
+class SpcsEndpointTrigger(BaseTrigger):
+    """Make one request to a service endpoint from the triggerer and return the response.
+
+    Only worth it for long requests. The triggerer may run a trigger again after a restart, so the
+    request should be idempotent (the operator warns otherwise).
+
+    :param spcs_conn_id: Airflow connection id.
+    :param method: HTTP method.
+    :param url: full URL on the ingress host.
+    :param request_kwargs: plain-value request parts (``params``, ``headers``, ``data``, ``json``,
+        ``timeout`` and extra httpx options). Credentials are added by the hook inside ``run()``.
+    :param deadline: absolute deadline, epoch seconds, for the whole request.
+    """
+
+    def __init__(
+        self,
+        *,
+        spcs_conn_id: str,
+        method: str,
+        url: str,
+        request_kwargs: dict[str, Any] | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.spcs_conn_id = spcs_conn_id
+        self.method = method.upper()
+        self.url = url
+        self.request_kwargs = dict(request_kwargs or {})
+        self.deadline = None if deadline is None else float(deadline)
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Class path and plain-value kwargs (no credentials, ever)."""
+        return f"{type(self).__module__}.{type(self).__qualname__}", {
+            "spcs_conn_id": self.spcs_conn_id,
+            "method": self.method,
+            "url": self.url,
+            "request_kwargs": self.request_kwargs,
+            "deadline": self.deadline,
+        }
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Send the request; yield one :class:`ResponseEvent` payload."""
+        hook = _new_hook(self.spcs_conn_id)
+        try:
+            event = await self._send(hook)
+        except SpcsError as exc:
+            event = ResponseEvent(EventStatus.ERROR, self.url, message=str(exc), error_type=type(exc).__name__)
+        finally:
+            await hook.aclose()
+        yield TriggerEvent(event.to_payload())  # type: ignore[no-untyped-call]
+
+    async def _send(self, hook: SpcsHook) -> ResponseEvent:
+        remaining = None if self.deadline is None else self.deadline - time.time()
+        if remaining is not None and remaining <= 0:
+            return ResponseEvent(EventStatus.TIMEOUT, self.url, message="deadline passed before the request")
+        try:
+            response = await asyncio.wait_for(hook.arequest(self.method, self.url, **self.request_kwargs), remaining)
+        except TimeoutError:
+            return ResponseEvent(EventStatus.TIMEOUT, self.url, message="no response before the deadline")
+        if len(response.content) > MAX_EVENT_TEXT:
+            return ResponseEvent(
+                EventStatus.ERROR,
+                self.url,
+                status_code=response.status_code,
+                message=f"response of {len(response.content)} bytes is too large for deferrable mode "
+                f"(limit {MAX_EVENT_TEXT}); run the task with deferrable=False",
+                error_type="SpcsError",
+            )
+        return ResponseEvent(
+            EventStatus.SUCCESS,
+            self.url,
+            status_code=response.status_code,
+            text=response.text,
+            content_type=response.headers.get("content-type"),
+        )

@@ -1,0 +1,176 @@
+"""The one status decision shared by sensor, operators and triggers (pure, no I/O)."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_spcs.core.errors import SpcsApiError
+from airflow_provider_spcs.core.services import (
+    Outcome,
+    Query,
+    ServiceStatus,
+    container_details,
+    decide,
+    endpoints_ready,
+    failure_statuses,
+    format_container_details,
+    observe,
+    parse_statuses,
+    run_observation,
+)
+
+S = ServiceStatus
+RUNNING = [S.RUNNING]
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ("RUNNING", Outcome.SUCCESS),
+        ("running", Outcome.SUCCESS),
+        ("PENDING", Outcome.WAIT),
+        ("FAILED", Outcome.FAILED),
+        ("INTERNAL_ERROR", Outcome.FAILED),
+        ("DELETED", Outcome.FAILED),
+        ("DELETING", Outcome.FAILED),
+        ("SUSPENDED", Outcome.FAILED),
+        ("SUSPENDING", Outcome.FAILED),
+        ("DONE", Outcome.FAILED),
+        ("UNKNOWN", Outcome.FAILED),
+        (None, Outcome.FAILED),
+    ],
+)
+def test_waiting_for_running(status: str | None, outcome: Outcome) -> None:
+    assert decide(status, RUNNING, now=0.0, deadline=None).outcome is outcome
+
+
+def test_targeted_terminal_status_is_success_and_its_way_there_is_waiting() -> None:
+    assert decide("SUSPENDED", [S.SUSPENDED], now=0, deadline=None).outcome is Outcome.SUCCESS
+    assert decide("SUSPENDING", [S.SUSPENDED], now=0, deadline=None).outcome is Outcome.WAIT
+    assert decide("RUNNING", [S.SUSPENDED], now=0, deadline=None).outcome is Outcome.WAIT
+
+
+def test_job_statuses() -> None:
+    assert decide("DONE", [S.DONE], now=0, deadline=None).outcome is Outcome.SUCCESS
+    assert decide("RUNNING", [S.DONE], now=0, deadline=None).outcome is Outcome.WAIT
+    failed = decide("FAILED", [S.DONE], now=0, deadline=None)
+    assert failed.outcome is Outcome.FAILED
+    assert failed.reason == "reached FAILED while waiting for DONE"
+    assert decide("CANCELLED", [S.DONE], now=0, deadline=None).outcome is Outcome.FAILED
+
+
+def test_also_wait_sits_out_a_status_that_would_fail() -> None:
+    assert decide("SUSPENDED", RUNNING, now=0, deadline=None, also_wait=[S.SUSPENDED]).outcome is Outcome.WAIT
+    assert S.SUSPENDED not in failure_statuses(RUNNING, [S.SUSPENDED])
+
+
+def test_deadline_turns_waiting_into_timeout_but_never_hides_a_result() -> None:
+    assert decide("PENDING", RUNNING, now=100.0, deadline=100.0).outcome is Outcome.TIMEOUT
+    assert decide("PENDING", RUNNING, now=99.9, deadline=100.0).outcome is Outcome.WAIT
+    assert decide("RUNNING", RUNNING, now=500.0, deadline=100.0).outcome is Outcome.SUCCESS
+    assert decide("FAILED", RUNNING, now=500.0, deadline=100.0).outcome is Outcome.FAILED
+
+
+def test_parse_statuses() -> None:
+    assert parse_statuses("running", field="t") == {S.RUNNING}
+    assert parse_statuses(["DONE", " failed "], field="t") == {S.DONE, S.FAILED}
+    with pytest.raises(ValueError, match="target_statuses"):
+        parse_statuses(["RUNNIN"], field="target_statuses")
+    with pytest.raises(ValueError, match="t:"):
+        parse_statuses([], field="t")
+
+
+def test_container_details_are_small_and_formatted() -> None:
+    rows = [
+        {
+            "instance_id": "0",
+            "container_name": "main",
+            "status": "FAILED",
+            "message": "x" * 2000,
+            "restart_count": "3",
+            "last_exit_code": "137",
+            "image_name": "big/image:tag",
+        },
+    ]
+    (detail,) = container_details(rows)
+    assert "image_name" not in detail
+    assert len(detail["message"]) == 503
+    line = format_container_details([{**detail, "message": "OOMKilled"}])
+    assert line == "instance 0 / main: FAILED, restarts 3, exit code 137: OOMKilled"
+    assert format_container_details([]) == "no container details available"
+
+
+def test_endpoints_ready() -> None:
+    rows = [
+        {"name": "echo", "is_public": "true", "ingress_url": "abc-org-acct.snowflakecomputing.app"},
+        {
+            "name": "api",
+            "is_public": "true",
+            "ingress_url": "Endpoints provisioning in progress... check back in a few minutes",
+        },
+        {"name": "internal", "is_public": "false", "ingress_url": None},
+    ]
+    assert endpoints_ready(rows, True) == (False, ["api"])
+    assert endpoints_ready(rows, ["echo"]) == (True, [])
+    assert endpoints_ready(rows, ["ECHO", "missing"]) == (False, ["missing"])
+    assert endpoints_ready(rows, False) == (True, [])
+
+
+class _Reader:
+    """Scripted answers for the observation flow (the real hook is used in the socket tests)."""
+
+    def __init__(
+        self, status: str, endpoints: list[dict[str, str]] | None = None, containers_error: bool = False
+    ) -> None:
+        self.status, self.endpoints, self.containers_error = status, endpoints or [], containers_error
+        self.asked: list[str] = []
+
+    def get_service_status(self, name: str) -> str:
+        self.asked.append("status")
+        return self.status
+
+    def get_service_endpoints(self, name: str) -> list[dict[str, str]]:
+        self.asked.append("endpoints")
+        return self.endpoints
+
+    def get_service_containers(self, name: str) -> list[dict[str, str]]:
+        self.asked.append("containers")
+        if self.containers_error:
+            raise SpcsApiError("boom", status_code=503)
+        return [{"instance_id": "0", "container_name": "main", "status": "FAILED", "message": "crash"}]
+
+
+def test_observation_asks_only_what_it_needs() -> None:
+    reader = _Reader("RUNNING")
+    obs = run_observation(observe(RUNNING, now=lambda: 0.0, deadline=None), reader, "svc")
+    assert obs.decision.outcome is Outcome.SUCCESS
+    assert reader.asked == ["status"]
+
+    reader = _Reader(
+        "RUNNING", endpoints=[{"name": "echo", "is_public": "true", "ingress_url": "provisioning in progress"}]
+    )
+    obs = run_observation(observe(RUNNING, now=lambda: 0.0, deadline=None, wait_for_endpoints=True), reader, "svc")
+    assert obs.decision.outcome is Outcome.WAIT
+    assert "echo" in obs.decision.reason
+    assert reader.asked == ["status", "endpoints"]
+
+    reader = _Reader("FAILED")
+    obs = run_observation(observe(RUNNING, now=lambda: 0.0, deadline=None), reader, "svc")
+    assert obs.containers[0]["message"] == "crash"
+    assert reader.asked == ["status", "containers"]
+
+
+def test_failure_survives_an_error_while_fetching_container_details() -> None:
+    reader = _Reader("FAILED", containers_error=True)
+    obs = run_observation(observe(RUNNING, now=lambda: 0.0, deadline=None), reader, "svc")
+    assert obs.decision.outcome is Outcome.FAILED
+    assert obs.containers == []
+
+
+def test_flow_yields_queries_in_order() -> None:
+    flow = observe(RUNNING, now=lambda: 0.0, deadline=None, wait_for_endpoints=["echo"])
+    assert next(flow) is Query.STATUS
+    assert flow.send("RUNNING") is Query.ENDPOINTS
+    with pytest.raises(StopIteration) as done:
+        flow.send([{"name": "echo", "is_public": "true", "ingress_url": "h.example"}])
+    assert done.value.value.decision.outcome is Outcome.SUCCESS
