@@ -1,0 +1,497 @@
+"""``SpcsEmulator``: the public face of the emulator (see the package docstring for a tour)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Any, Literal
+
+from airflow_provider_spcs.testing.app_account import build_account_app
+from airflow_provider_spcs.testing.app_ingress import build_ingress_app
+from airflow_provider_spcs.testing.identity import new_pat
+from airflow_provider_spcs.testing.keys import KeyPair, shared_key_pair
+from airflow_provider_spcs.testing.oauth import CUSTOMER_OAUTH_PATH, REFRESH_TOKEN_LIFETIME
+from airflow_provider_spcs.testing.server import ServerThread
+from airflow_provider_spcs.testing.state import EmulatorState, Handler, Settings
+from airflow_provider_spcs.testing.world import JobOutcome, JobSpec, Service, User, World
+
+AuthMethod = Literal["key_pair", "pat", "password", "spcs_token", "oauth"]
+
+DEFAULT_USER = "SPCS_USER"
+DEFAULT_ROLE = "SPCS_ROLE"
+DEFAULT_DATABASE = "SPCS_DB"
+DEFAULT_SCHEMA = "APP"
+DEFAULT_SERVICE = "ECHO_SERVICE"
+DEFAULT_POOL = "SPCS_POOL"
+DEFAULT_STAGE = "@SPCS_DB.APP.SPECS"
+DEFAULT_CONN_ID = "snowflake_spcs_default"
+OAUTH_CLIENT_ID = "spcs-emulator-client"
+
+
+class SpcsEmulator:
+    """A local Snowflake + SPCS emulator served over real sockets on 127.0.0.1.
+
+    One account port (connector login, SQL API v2, ``/oauth/token``, a customer OAuth server,
+    ``/_emulator/*`` admin) plus one port per public service endpoint (SPCS ingress)::
+
+        with SpcsEmulator() as emu:
+            conn = emu.connection("key_pair")      # an Airflow connection dict
+            url = emu.ingress_url("ECHO_SERVICE")  # http://127.0.0.1:<port>
+
+    :param default_world: load user ``SPCS_USER`` (key pair, PAT, password; role ``SPCS_ROLE``),
+        RUNNING service ``ECHO_SERVICE`` with public endpoint ``echo``, pool ``SPCS_POOL`` and job
+        specs ``job.yaml`` / ``failing_job.yaml`` on ``@SPCS_DB.APP.SPECS``.
+    :param account: the account identifier clients use (JWTs must carry it normalised, uppercase).
+    :param token_lifetime: lifetime in seconds of tokens from ``/oauth/token`` and the OAuth server.
+    :param clock_skew: seconds added to the server clock (JWT checks, token expiry).
+    :param host: interface to listen on; loopback only unless you know why.
+    :param port: account port (0 = any free port).
+    """
+
+    def __init__(
+        self,
+        default_world: bool = True,
+        account: str = "myorg-myacct",
+        token_lifetime: float = 3600.0,
+        clock_skew: float = 0.0,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._initial = (token_lifetime, clock_skew)
+        self.world = World(account=account)
+        self.state = EmulatorState(
+            world=self.world, account=account, settings=Settings(token_lifetime=token_lifetime, clock_skew=clock_skew)
+        )
+        self._server = ServerThread()
+        self._served_ingress: set[int] = set()
+        self._key: KeyPair | None = None
+        self._pat: str | None = None
+        self._password: str | None = None
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        self.oauth_client_secret = secrets.token_urlsafe(24)
+        """Client secret of :attr:`oauth_client_id` at the customer OAuth server."""
+        self.oauth_client_id = OAUTH_CLIENT_ID
+        """Client id registered at the customer OAuth server (acts as the default user)."""
+        self._default_world = default_world
+        if default_world:
+            self._load_default_world()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> SpcsEmulator:
+        """Start serving (idempotent). Returns ``self``."""
+        if self._server.running:
+            return self
+        self._server.start()
+        port = self._server.add(lambda _p: build_account_app(self.state), host=self._host, port=self._port)
+        self.state.account_url = f"http://{self._host}:{port}"
+        self._bind_ingress()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free every port."""
+        self._server.stop()
+        self._served_ingress.clear()
+        for service in self.world.list_services():
+            for endpoint in service.endpoints:
+                endpoint.ingress_url = None
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+    def __enter__(self) -> SpcsEmulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the servers are up."""
+        return self._server.running
+
+    def _bind_ingress(self) -> None:
+        """Give every public endpoint without a served ingress port its own port."""
+        if not self._server.running:
+            return
+        for service in self.world.list_services():
+            for endpoint in service.endpoints:
+                if not endpoint.is_public:
+                    continue
+                if endpoint.ingress_port in self._served_ingress:
+                    continue
+                port = self._server.add(lambda p: build_ingress_app(self.state, p), host=self._host)
+                self._served_ingress.add(port)
+                endpoint.ingress_url = f"http://{self._host}:{port}"
+
+    # -- identity and URLs ---------------------------------------------------------------------
+
+    @property
+    def account(self) -> str:
+        """The account identifier (what goes into the connection extra ``account``)."""
+        return self.state.account
+
+    @property
+    def account_url(self) -> str:
+        """``http://127.0.0.1:<port>``: login, SQL API, ``/oauth/token``, OAuth server, admin."""
+        if not self.state.account_url:
+            raise RuntimeError("the emulator is not started")
+        return self.state.account_url
+
+    @property
+    def oauth_token_endpoint(self) -> str:
+        """Token URL of the customer OAuth server (client_credentials / refresh_token grants)."""
+        return self.account_url + CUSTOMER_OAUTH_PATH
+
+    @property
+    def user(self) -> str:
+        """Name of the default user."""
+        return DEFAULT_USER
+
+    @property
+    def role(self) -> str:
+        """Default role of the default user."""
+        return DEFAULT_ROLE
+
+    def _require_default(self) -> None:
+        if not self._default_world:
+            raise RuntimeError("no default world: create users with add_user()")
+
+    @property
+    def key_pair(self) -> KeyPair:
+        """The default user's key pair."""
+        self._require_default()
+        assert self._key is not None
+        return self._key
+
+    @property
+    def private_key_pem(self) -> str:
+        """The default user's private key, PKCS#8 PEM, unencrypted."""
+        return self.key_pair.private_key_pem
+
+    @property
+    def public_key_fingerprint(self) -> str:
+        """``SHA256:<base64>`` of the default user's public key."""
+        return self.key_pair.fingerprint
+
+    def encrypted_private_key_pem(self, passphrase: str) -> str:
+        """The default user's private key as an encrypted PKCS#8 PEM."""
+        return self.key_pair.encrypted_private_key_pem(passphrase)
+
+    @property
+    def pat(self) -> str:
+        """The default user's programmatic access token."""
+        self._require_default()
+        assert self._pat is not None
+        return self._pat
+
+    @property
+    def password(self) -> str:
+        """The default user's password."""
+        self._require_default()
+        assert self._password is not None
+        return self._password
+
+    @property
+    def token_lifetime(self) -> float:
+        """Lifetime (s) of tokens minted by ``/oauth/token`` and the OAuth server; settable."""
+        return self.state.settings.token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, value: float) -> None:
+        self.state.settings.token_lifetime = float(value)
+
+    @property
+    def clock_skew(self) -> float:
+        """Seconds added to the server clock; settable (e.g. -120 makes fresh JWTs look early)."""
+        return self.state.settings.clock_skew
+
+    @clock_skew.setter
+    def clock_skew(self, value: float) -> None:
+        self.state.settings.clock_skew = float(value)
+
+    @property
+    def settings(self) -> Settings:
+        """All runtime knobs (partition size, SQL API sync wait, token lifetimes...)."""
+        return self.state.settings
+
+    # -- world scripting -----------------------------------------------------------------------
+
+    def add_user(
+        self,
+        name: str,
+        *,
+        public_key_pem: str | None = None,
+        pat: str | None = None,
+        password: str | None = None,
+        default_role: str = "PUBLIC",
+        roles: Iterable[str] = ("PUBLIC",),
+    ) -> User:
+        """Register a user with any of: an RSA public key (PEM), a PAT, a password."""
+        role_list = list(roles)
+        if "PUBLIC" not in (r.upper() for r in role_list):
+            role_list.append("PUBLIC")
+        return self.world.add_user(
+            name,
+            public_keys=[public_key_pem] if public_key_pem else [],
+            pat=pat,
+            password=password,
+            default_role=default_role,
+            roles=role_list,
+        )
+
+    def add_service(
+        self,
+        name: str,
+        *,
+        database: str = DEFAULT_DATABASE,
+        schema: str = DEFAULT_SCHEMA,
+        endpoints: Iterable[Any] = (("echo", True),),
+        containers: Sequence[str] = ("main",),
+        start_after_polls: int = 0,
+        start_after_seconds: float = 0.0,
+        provision_after_polls: int = 0,
+        status: str = "RUNNING",
+        access_roles: Iterable[str] | None = None,
+        **kwargs: Any,
+    ) -> Service:
+        """Create a service (see ``World.add_service``); each public endpoint gets an ingress port."""
+        service = self.world.add_service(
+            name,
+            database=database,
+            schema=schema,
+            endpoints=endpoints,
+            containers=containers,
+            start_after_polls=start_after_polls,
+            start_after_seconds=start_after_seconds,
+            provision_after_polls=provision_after_polls,
+            status=status,
+            access_roles=access_roles,
+            **kwargs,
+        )
+        self._bind_ingress()
+        return service
+
+    def service(self, name: str, database: str | None = None, schema: str | None = None) -> Service:
+        """The service called ``name``; raises ``KeyError`` if there is none."""
+        found = self.world.service(name, database, schema)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def ingress_url(self, service: str = DEFAULT_SERVICE, endpoint: str = "echo") -> str:
+        """``http://127.0.0.1:<port>`` of a public endpoint."""
+        ep = self.service(service).endpoint(endpoint)
+        if ep is None or not ep.ingress_url:
+            raise KeyError(f"{service}/{endpoint} has no ingress URL")
+        return ep.ingress_url
+
+    def set_handler(self, service: str, endpoint: str, handler: Handler | None) -> None:
+        """Serve ``endpoint`` of ``service`` with ``handler`` (``None`` restores the echo handler)."""
+        key = (self.service(service).qualified_name, endpoint.lower())
+        with self.state.lock:
+            if handler is None:
+                self.state.handlers.pop(key, None)
+            else:
+                self.state.handlers[key] = handler
+
+    def add_job_spec(
+        self,
+        stage: str,
+        file: str,
+        *,
+        outcome: JobOutcome = "DONE",
+        run_polls: int = 2,
+        logs: Sequence[str] | dict[str, list[str]] = (),
+        exit_code: int = 0,
+        **kwargs: Any,
+    ) -> JobSpec:
+        """Register a job spec on a stage (see ``World.add_job_spec``)."""
+        return self.world.add_job_spec(
+            stage, file, outcome=outcome, run_polls=run_polls, logs=logs, exit_code=exit_code, **kwargs
+        )
+
+    # -- faults and counters ------------------------------------------------------------------
+
+    def inject(
+        self,
+        route: str,
+        *,
+        status: int | None = None,
+        count: int = 1,
+        latency: float = 0.0,
+        drop: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        """Arm a fault on the next ``count`` requests of ``route``.
+
+        Routes: ``oauth_token``, ``sql_api``, ``login``, ``query``, ``token_request``, ``ingress``,
+        ``oauth_server``. ``status`` answers e.g. 429/503/504 instead (with ``Retry-After`` if
+        given); ``latency`` delays first; ``drop`` closes the connection without an answer.
+        """
+        self.state.faults.inject(route, status=status, count=count, latency=latency, drop=drop, retry_after=retry_after)
+
+    def clear_faults(self) -> None:
+        """Disarm every fault."""
+        self.state.faults.clear()
+
+    def stats(self) -> dict[str, Any]:
+        """``{"requests": {route: n}, "jwts_verified", "tokens_minted", "exchanges", "sql_statements", "logins"}``."""
+        return self.state.stats.snapshot()
+
+    def reset_stats(self) -> None:
+        """Zero every counter."""
+        self.state.stats.reset()
+
+    def reset(self) -> None:
+        """Cheap per-test isolation: counters, faults, handlers and settings back to their start
+        values, the default service back to RUNNING (recreated if it was dropped)."""
+        self.reset_stats()
+        self.clear_faults()
+        with self.state.lock:
+            self.state.handlers.clear()
+        self.state.settings.token_lifetime, self.state.settings.clock_skew = self._initial
+        if self._default_world:
+            service = self.world.service(DEFAULT_SERVICE)
+            if service is None:
+                self.add_service(DEFAULT_SERVICE)
+            else:
+                service.set_status("RUNNING")
+                service.restart_count = 0
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def _user_or_default(self, user: str | None) -> User:
+        found = self.world.user(user or DEFAULT_USER)
+        if found is None:
+            raise KeyError(user or DEFAULT_USER)
+        return found
+
+    def mint_session_token(self, user: str | None = None) -> str:
+        """An SPCS in-container session token (``/snowflake/session/token``) for ``user``."""
+        principal = self._user_or_default(user)
+        return self.state.issuer.mint(
+            "spcs",
+            user=principal.name,
+            role=principal.default_role,
+            lifetime=self.state.settings.spcs_token_lifetime,
+        )
+
+    def write_session_token_file(self, path: str | os.PathLike[str], user: str | None = None) -> str:
+        """Write a fresh SPCS session token to ``path`` (as Snowflake rotates it); return it."""
+        token = self.mint_session_token(user)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(token)
+        return token
+
+    def mint_oauth_token(self, user: str | None = None, role: str | None = None) -> str:
+        """A customer OAuth access token (what an external OAuth server would issue)."""
+        principal = self._user_or_default(user)
+        return self.state.issuer.mint(
+            "oauth", user=principal.name, role=role or principal.default_role, lifetime=self.token_lifetime
+        )
+
+    @property
+    def oauth_refresh_token(self) -> str:
+        """A refresh token for :attr:`oauth_client_id` (for the refresh_token grant)."""
+        return self.state.issuer.mint("refresh", user=DEFAULT_USER, role=DEFAULT_ROLE, lifetime=REFRESH_TOKEN_LIFETIME)
+
+    # -- Airflow connections -----------------------------------------------------------------
+
+    def _token_file(self) -> str:
+        if self._tmpdir is None:
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="spcs-emulator-")
+        path = os.path.join(self._tmpdir.name, "token")
+        self.write_session_token_file(path)
+        return path
+
+    def connection(self, auth_method: AuthMethod = "key_pair", **extra_overrides: Any) -> dict[str, Any]:
+        """A ready Airflow connection (dict, as in ``AIRFLOW_CONN_<ID>`` JSON) for the default user.
+
+        ``extra_overrides`` replace extra fields (``None`` removes one); ``login``/``password``
+        keys set the top-level fields instead.
+        """
+        self._require_default()
+        extra: dict[str, Any] = {
+            "account": self.account,
+            "account_url": self.account_url,
+            "role": DEFAULT_ROLE,
+            "database": DEFAULT_DATABASE,
+            "schema": DEFAULT_SCHEMA,
+            "auth_method": auth_method,
+        }
+        conn: dict[str, Any] = {"conn_type": "snowflake_spcs", "login": DEFAULT_USER}
+        if auth_method == "key_pair":
+            extra["private_key_content"] = self.private_key_pem
+        elif auth_method == "pat":
+            extra["token"] = self.pat
+        elif auth_method == "password":
+            conn["password"] = self.password
+        elif auth_method == "spcs_token":
+            extra["token_file"] = self._token_file()
+        elif auth_method == "oauth":
+            extra.update(
+                oauth_token_endpoint=self.oauth_token_endpoint,
+                oauth_client_id=self.oauth_client_id,
+                oauth_client_secret=self.oauth_client_secret,
+                oauth_scope=f"session:role:{DEFAULT_ROLE}",
+            )
+        else:
+            raise ValueError(f"unknown auth_method {auth_method!r}")
+        for key, value in extra_overrides.items():
+            if key in ("login", "password"):
+                conn[key] = value
+            elif value is None:
+                extra.pop(key, None)
+            else:
+                extra[key] = value
+        conn["extra"] = extra
+        return conn
+
+    def connection_env(
+        self, conn_id: str = DEFAULT_CONN_ID, auth_method: AuthMethod = "key_pair", **extra_overrides: Any
+    ) -> tuple[str, str]:
+        """``("AIRFLOW_CONN_<CONN_ID>", "<connection JSON>")`` for ``os.environ`` / monkeypatch."""
+        return f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(self.connection(auth_method, **extra_overrides))
+
+    # -- default world -------------------------------------------------------------------------
+
+    def _load_default_world(self) -> None:
+        self._key = shared_key_pair()
+        self._pat = new_pat()
+        self._password = secrets.token_urlsafe(16)
+        self.add_user(
+            DEFAULT_USER,
+            public_key_pem=self._key.public_key_pem,
+            pat=self._pat,
+            password=self._password,
+            default_role=DEFAULT_ROLE,
+            roles=(DEFAULT_ROLE, "PUBLIC"),
+        )
+        self.world.add_compute_pool(DEFAULT_POOL)
+        self.add_service(DEFAULT_SERVICE)
+        self.add_job_spec(
+            DEFAULT_STAGE,
+            "job.yaml",
+            outcome="DONE",
+            run_polls=2,
+            logs=["job started", "processing 3 items", "job finished"],
+        )
+        self.add_job_spec(
+            DEFAULT_STAGE,
+            "failing_job.yaml",
+            outcome="FAILED",
+            run_polls=2,
+            exit_code=1,
+            logs=["job started", "error: something went wrong"],
+        )
+        self.state.oauth_clients[self.oauth_client_id] = (self.oauth_client_secret, DEFAULT_USER)
