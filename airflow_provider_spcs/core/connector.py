@@ -1,0 +1,115 @@
+"""snowflake-connector-python glue: connect with each auth method, issue session tokens, run SQL.
+
+Imported lazily (the connector is heavy). :func:`issue_session_token` is the single place that uses a
+private connector API; ``tests/core/test_connector.py`` fails loudly if the connector changes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsSqlError
+from airflow_provider_spcs.core.secrets import report_secret
+from airflow_provider_spcs.core.tokens import Token
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SESSION_VALIDITY = 3600.0
+"""Seconds a session token is assumed valid when the server does not say (Snowflake's default)."""
+
+
+def location_kwargs(account_url: str) -> dict[str, Any]:
+    """``host``/``port``/``protocol`` connector arguments for an account URL."""
+    parts = urlsplit(account_url)
+    kwargs: dict[str, Any] = {"host": parts.hostname, "protocol": parts.scheme}
+    kwargs["port"] = parts.port or (443 if parts.scheme == "https" else 80)
+    return kwargs
+
+
+def connect(kwargs: Mapping[str, Any]) -> Any:
+    """Open a connector connection (blocking).
+
+    :param kwargs: ``snowflake.connector.connect`` arguments, credentials included.
+    :raises SpcsAuthError: the login failed; the message carries the server's code, never a secret.
+    """
+    import snowflake.connector
+    from snowflake.connector.errors import Error
+
+    try:
+        return snowflake.connector.connect(**kwargs)
+    except Error as exc:
+        code = str(exc.errno) if getattr(exc, "errno", None) else None
+        raise SpcsAuthError(
+            f"Snowflake login failed for account {kwargs.get('account')} ({kwargs.get('authenticator', 'SNOWFLAKE')}): "
+            f"{_connector_message(exc)}",
+            code=code,
+        ) from None
+
+
+def _connector_message(exc: BaseException) -> str:
+    msg = getattr(exc, "raw_msg", None) or getattr(exc, "msg", None) or type(exc).__name__
+    return str(msg)[:300]
+
+
+def issue_session_token(connection: Any) -> tuple[str, float | None]:
+    """Ask the connection for a session token usable as ``Snowflake Token="..."`` on ingress.
+
+    Snowflake's documented recipe (SPCS tutorial 8) is ``conn._rest._token_request("ISSUE")``; the
+    connector has no public API for it. If the private call disappears we fall back to the public
+    (deprecated) ``rest.token``.
+
+    :return: the token and its validity in seconds (``None`` if the server did not say).
+    """
+    rest = getattr(connection, "rest", None) or connection._rest
+    reply = rest._token_request("ISSUE")
+    data = reply.get("data") or {}
+    token = data.get("sessionToken")
+    if not token:
+        raise SpcsAuthError("Snowflake did not issue a session token (token-request ISSUE)")
+    validity = data.get("validityInSecondsST")
+    return str(token), float(validity) if validity else None
+
+
+def open_session(kwargs: Mapping[str, Any]) -> Token:
+    """Log in and return a session token whose ``holder`` is the open connection (blocking)."""
+    started = time.time()
+    connection = connect(kwargs)
+    try:
+        value, validity = issue_session_token(connection)
+    except Exception:
+        connection.close()
+        raise
+    report_secret(value)
+    log.debug("Opened Snowflake session for account %s", kwargs.get("account"))
+    lifetime = validity or DEFAULT_SESSION_VALIDITY
+    return Token(value, started + lifetime, started, "session", holder=connection)
+
+
+def run_query(kwargs: Mapping[str, Any], statement: str) -> list[dict[str, Any]]:
+    """Log in, run one statement, return rows keyed by lowercase column name, log out (blocking).
+
+    :raises SpcsSqlError: the statement failed (code, SQL state and message from Snowflake).
+    """
+    from snowflake.connector.errors import ProgrammingError
+
+    connection = connect(kwargs)
+    try:
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute(statement)
+            except ProgrammingError as exc:
+                raise SpcsSqlError(
+                    _connector_message(exc),
+                    code=f"{exc.errno:06d}" if isinstance(exc.errno, int) else None,
+                    sql_state=exc.sqlstate,
+                    statement_handle=exc.sfqid,
+                    status_code=None,
+                ) from None
+            names = [str(col[0]).lower() for col in cursor.description or ()]
+            return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
+    finally:
+        connection.close()

@@ -1,0 +1,402 @@
+"""One small class per auth method: how to get a token for the SQL API and for an ingress host.
+
+Audiences: ``"sql"`` (SQL API ``Authorization: Bearer``) and ``"ingress:<host[:port]>"`` (SPCS public
+endpoints, ``Authorization: Snowflake Token="..."``). Fetches are effect generators (see
+:mod:`.effects`), so the same code runs sync and async. Tokens go through the process-wide cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Hashable
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+
+from airflow_provider_spcs.core.accounts import jwt_account
+from airflow_provider_spcs.core.config import SpcsConfig
+from airflow_provider_spcs.core.connector import location_kwargs, open_session
+from airflow_provider_spcs.core.effects import Blocking, GetToken, Steps
+from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsConfigError, SpcsTokenExchangeError
+from airflow_provider_spcs.core.retry import RetryPolicy, send_with_retries
+from airflow_provider_spcs.core.secrets import report_secret
+from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock, Token, jwt_expiry
+from airflow_provider_spcs.core.version import USER_AGENT
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SQL = "sql"
+INGRESS_PREFIX = "ingress:"
+JWT_LIFETIME = 59 * 60
+JWT_RENEW_AFTER = 54 * 60
+"""Key-pair JWTs live 59 minutes and are re-signed after 54 (Snowflake's own sample does the same)."""
+DEFAULT_EXCHANGED_LIFETIME = 600.0
+"""Assumed lifetime of an exchanged token whose ``exp`` cannot be read: short enough to be safe."""
+DEFAULT_FILE_TOKEN_LIFETIME = 300.0
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+
+def ingress_audience(scope_host: str) -> str:
+    """The audience string for an ingress host (as :func:`accounts.scope_host` renders it)."""
+    return INGRESS_PREFIX + scope_host
+
+
+def done(value: T) -> Steps[T]:
+    """Steps that need no effect and just return ``value``."""
+    return value
+    yield  # unreachable: makes this function a generator
+
+
+def _digest(value: str | None) -> str:
+    return hashlib.sha256((value or "").encode()).hexdigest()[:16]
+
+
+class Credential(ABC):
+    """How one auth method authenticates; subclasses are small and stateless apart from caches.
+
+    :param config: the connection's settings.
+    :param policy: retry policy for token endpoints.
+    :param clock: time source (epoch seconds).
+    """
+
+    method: ClassVar[str]
+    sql_token_type: ClassVar[str | None] = None
+    """Value of ``X-Snowflake-Authorization-Token-Type``; ``None`` when the SQL API is not usable."""
+
+    def __init__(self, config: SpcsConfig, *, policy: RetryPolicy | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.config = config
+        self.policy = policy or RetryPolicy()
+        self.clock = clock
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(account={self.config.account!r}, user={self.config.user!r}, role={self.config.role!r})"
+
+    @property
+    def supports_sql_api(self) -> bool:
+        """Whether statements go through the SQL API (else through a connector cursor)."""
+        return self.sql_token_type is not None
+
+    def cache_key(self, audience: str) -> Hashable | None:
+        """Process-wide cache key for ``audience``; ``None`` means fetch every time."""
+        c = self.config
+        return (self.method, c.account_url, c.account.upper(), (c.user or "").upper(), c.role or "", audience)
+
+    @abstractmethod
+    def fetch(self, audience: str) -> Steps[Token]:
+        """Obtain a new token for ``audience``."""
+
+    def headers(self, audience: str, token: Token) -> dict[str, str]:
+        """The headers that present ``token`` to ``audience``."""
+        if audience == SQL:
+            if self.sql_token_type is None:
+                raise SpcsConfigError("extra.auth_method", f"auth_method {self.method} cannot call the SQL API")
+            return {
+                "Authorization": f"Bearer {token.value}",
+                "X-Snowflake-Authorization-Token-Type": self.sql_token_type,
+            }
+        return {"Authorization": f'Snowflake Token="{token.value}"'}
+
+    def connect_kwargs(self) -> Steps[dict[str, Any]]:
+        """``snowflake.connector.connect`` arguments for this method (credentials included)."""
+        c = self.config
+        kwargs: dict[str, Any] = {"account": c.account, **location_kwargs(c.account_url)}
+        if c.user:
+            kwargs["user"] = c.user
+        for name in ("role", "warehouse", "database", "schema"):
+            value = getattr(c, name)
+            if value:
+                kwargs[name] = value
+        extra = yield from self._connect_credentials()
+        kwargs.update(extra)
+        return kwargs
+
+    @abstractmethod
+    def _connect_credentials(self) -> Steps[dict[str, Any]]: ...
+
+    def _session(self) -> Steps[Token]:
+        """Log in with the connector and take its session token (used for ingress by session methods)."""
+        kwargs = yield from self.connect_kwargs()
+        token: Token = yield Blocking(lambda: open_session(kwargs))
+        return token
+
+    def _exchange(self, form: dict[str, str]) -> Steps[Token]:
+        """POST ``form`` to ``<account_url>/oauth/token``; the reply body is the bare token."""
+        url = f"{self.config.account_url}/oauth/token"
+        headers = {"Accept": "*/*", "User-Agent": USER_AGENT}
+        response = yield from send_with_retries(
+            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy
+        )
+        if response.status_code != 200:
+            raise SpcsTokenExchangeError(
+                f"token exchange at {url} failed: HTTP {response.status_code}{_error_detail(response)}",
+                status_code=response.status_code,
+                error=_error_code(response),
+            )
+        value = response.text.strip()
+        if not value or " " in value:
+            raise SpcsTokenExchangeError(f"token exchange at {url} returned no usable token", status_code=200)
+        report_secret(value)
+        now = self.clock()
+        expires = jwt_expiry(value) or now + DEFAULT_EXCHANGED_LIFETIME
+        log.debug("Exchanged a token for %s (user %s, role %s)", form.get("scope"), self.config.user, self.config.role)
+        return Token(value, expires, now, "exchanged")
+
+    def _scope(self, audience: str) -> str:
+        host = audience.removeprefix(INGRESS_PREFIX)
+        return f"session:role:{self.config.role} {host}" if self.config.role else host
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        code = body.get("error") or body.get("code")
+        return str(code) if code else None
+    return None
+
+
+def _error_detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts = [str(body[k])[:200] for k in ("error", "code", "message", "error_description") if body.get(k)]
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+_jwts: dict[tuple[str, str, str], Token] = {}
+_jwt_lock = threading.Lock()
+
+
+class KeyPairCredential(Credential):
+    """Key-pair JWT: Bearer on the SQL API; exchanged at ``/oauth/token`` for an ingress token."""
+
+    method = "key_pair"
+    sql_token_type = "KEYPAIR_JWT"
+
+    def __init__(self, config: SpcsConfig, *, policy: RetryPolicy | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+        from airflow_provider_spcs.core.keys import load_private_key
+
+        super().__init__(config, policy=policy, clock=clock)
+        self.key = load_private_key(
+            content=config.private_key_content, path=config.private_key_file, passphrase=config.private_key_passphrase
+        )
+
+    def claims(self, now: int) -> dict[str, Any]:
+        """The JWT claims (``iss``, ``sub``, ``iat``, ``exp``) for issue time ``now``."""
+        sub = f"{jwt_account(self.config.account)}.{(self.config.user or '').upper()}"
+        return {"iss": f"{sub}.{self.key.fingerprint}", "sub": sub, "iat": now, "exp": now + JWT_LIFETIME}
+
+    def jwt(self) -> Token:
+        """The current JWT, re-signed only once it is older than 54 minutes (shared per process)."""
+        now = self.clock()
+        cache_key = (jwt_account(self.config.account), (self.config.user or "").upper(), self.key.fingerprint)
+        with _jwt_lock:
+            cached = _jwts.get(cache_key)
+            if cached is not None and now < cached.issued_at + JWT_RENEW_AFTER and now < cached.expires_at:
+                return cached
+            import jwt
+
+            issued = int(now)
+            value = jwt.encode(self.claims(issued), self.key.private_key, algorithm="RS256")
+            report_secret(value)
+            token = Token(value, issued + JWT_LIFETIME, issued, "jwt")
+            _jwts[cache_key] = token
+            return token
+
+    def cache_key(self, audience: str) -> Hashable | None:
+        # The JWT has its own (re-sign when stale) cache; only exchanged tokens use the shared one.
+        return None if audience == SQL else super().cache_key(audience)
+
+    def fetch(self, audience: str) -> Steps[Token]:
+        if audience == SQL:
+            return (yield from done(self.jwt()))
+        form = {"grant_type": JWT_BEARER, "assertion": self.jwt().value, "scope": self._scope(audience)}
+        return (yield from self._exchange(form))
+
+    def _connect_credentials(self) -> Steps[dict[str, Any]]:
+        return (yield from done({"authenticator": "SNOWFLAKE_JWT", "private_key": self.key.private_key}))
+
+
+class PatCredential(Credential):
+    """Programmatic access token: sent as is, or (``pat_exchange``) exchanged per ingress host."""
+
+    method = "pat"
+    sql_token_type = "PROGRAMMATIC_ACCESS_TOKEN"
+
+    def _pat(self) -> str:
+        assert self.config.token  # guaranteed by SpcsConfig validation
+        return self.config.token
+
+    def cache_key(self, audience: str) -> Hashable | None:
+        if audience == SQL or not self.config.pat_exchange:
+            return None
+        return (*super().cache_key(audience), _digest(self._pat()))  # type: ignore[misc]
+
+    def fetch(self, audience: str) -> Steps[Token]:
+        if audience == SQL or not self.config.pat_exchange:
+            return (yield from done(Token(self._pat(), float("inf"), 0.0, "pat")))
+        form = {
+            "grant_type": TOKEN_EXCHANGE,
+            "subject_token": self._pat(),
+            "subject_token_type": "programmatic_access_token",
+            "scope": self._scope(audience),
+        }
+        return (yield from self._exchange(form))
+
+    def _connect_credentials(self) -> Steps[dict[str, Any]]:
+        return (yield from done({"authenticator": "PROGRAMMATIC_ACCESS_TOKEN", "token": self._pat()}))
+
+
+class _SessionIngress(Credential):
+    """Methods that reach ingress with a connector session token (one session shared by all hosts)."""
+
+    def cache_key(self, audience: str) -> Hashable | None:
+        return super().cache_key("session" if audience.startswith(INGRESS_PREFIX) else audience)
+
+
+class SpcsTokenCredential(_SessionIngress):
+    """Inside SPCS: the session token file, re-read for every new session (it rotates)."""
+
+    method = "spcs_token"
+    sql_token_type = "OAUTH"
+
+    def _read(self) -> str:
+        path = self.config.token_file
+        try:
+            with open(path, encoding="utf-8") as handle:
+                value = handle.read().strip()
+        except OSError as exc:
+            raise SpcsConfigError("extra.token_file", f"cannot read {path!r}: {exc.strerror}") from None
+        if not value:
+            raise SpcsConfigError("extra.token_file", f"{path!r} is empty")
+        report_secret(value)
+        return value
+
+    def _file_token(self) -> Steps[Token]:
+        value: str = yield Blocking(self._read)
+        now = self.clock()
+        return Token(value, jwt_expiry(value) or now + DEFAULT_FILE_TOKEN_LIFETIME, now, "spcs_token")
+
+    def cache_key(self, audience: str) -> Hashable | None:
+        return None if audience == SQL else super().cache_key(audience)
+
+    def fetch(self, audience: str) -> Steps[Token]:
+        if audience == SQL:
+            return (yield from self._file_token())
+        return (yield from self._session())
+
+    def _connect_credentials(self) -> Steps[dict[str, Any]]:
+        token = yield from self._file_token()
+        return {"authenticator": "oauth", "token": token.value}
+
+
+class OAuthCredential(_SessionIngress):
+    """An OAuth access token (given, or from a client-credentials / refresh-token grant)."""
+
+    method = "oauth"
+    sql_token_type = "OAUTH"
+
+    def cache_key(self, audience: str) -> Hashable | None:
+        c = self.config
+        if audience == SQL:
+            if c.oauth_grant is None:
+                return None
+            secret = c.oauth_refresh_token or c.oauth_client_secret
+            return ("oauth-grant", c.oauth_token_endpoint, c.oauth_client_id, c.oauth_scope, _digest(secret))
+        return super().cache_key(audience)
+
+    def fetch(self, audience: str) -> Steps[Token]:
+        if audience != SQL:
+            return (yield from self._session())
+        if self.config.token:
+            return (yield from done(Token(self.config.token, float("inf"), 0.0, "oauth")))
+        return (yield from self._grant())
+
+    def _grant(self) -> Steps[Token]:
+        c = self.config
+        # Both are guaranteed by SpcsConfig validation.
+        assert c.oauth_token_endpoint
+        assert c.oauth_client_id
+        form = {"client_id": c.oauth_client_id}
+        if c.oauth_refresh_token:
+            form.update(grant_type="refresh_token", refresh_token=c.oauth_refresh_token)
+        else:
+            form["grant_type"] = "client_credentials"
+        if c.oauth_client_secret:
+            form["client_secret"] = c.oauth_client_secret
+        if c.oauth_scope:
+            form["scope"] = c.oauth_scope
+        url = c.oauth_token_endpoint
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        response = yield from send_with_retries(
+            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy
+        )
+        try:
+            body = response.json() if response.status_code == 200 else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not body.get("access_token"):
+            raise SpcsTokenExchangeError(
+                f"OAuth {form['grant_type']} grant at {url} failed: HTTP {response.status_code}{_error_detail(response)}",
+                status_code=response.status_code,
+                error=_error_code(response),
+            )
+        value = str(body["access_token"])
+        report_secret(value)
+        report_secret(body.get("refresh_token"))
+        now = self.clock()
+        try:
+            lifetime = float(body.get("expires_in") or DEFAULT_EXCHANGED_LIFETIME)
+        except (TypeError, ValueError):
+            lifetime = DEFAULT_EXCHANGED_LIFETIME
+        log.debug("Obtained an OAuth access token from %s (%s grant)", url, form["grant_type"])
+        return Token(value, now + lifetime, now, "oauth")
+
+    def _connect_credentials(self) -> Steps[dict[str, Any]]:
+        token: Token = yield GetToken(SQL)
+        return {"authenticator": "oauth", "token": token.value}
+
+
+class PasswordCredential(_SessionIngress):
+    """User + password: a connector login; its session token serves ingress, its cursor runs SQL."""
+
+    method = "password"
+
+    def fetch(self, audience: str) -> Steps[Token]:
+        if audience == SQL:
+            raise SpcsAuthError("auth_method password has no SQL API token; statements run through the connector")
+        return (yield from self._session())
+
+    def _connect_credentials(self) -> Steps[dict[str, Any]]:
+        return (yield from done({"password": self.config.password}))
+
+
+_CLASSES: dict[str, type[Credential]] = {
+    cls.method: cls
+    for cls in (KeyPairCredential, PatCredential, SpcsTokenCredential, OAuthCredential, PasswordCredential)
+}
+
+
+def credential_for(config: SpcsConfig, *, policy: RetryPolicy | None = None, clock: Clock = SYSTEM_CLOCK) -> Credential:
+    """Build the credential for ``config.auth_method`` (loads and parses a private key: blocking).
+
+    :raises SpcsConfigError: the key cannot be used (see :mod:`.keys`).
+    """
+    return _CLASSES[config.auth_method](config, policy=policy, clock=clock)
+
+
+def clear_jwt_cache() -> None:
+    """Forget signed JWTs (tests)."""
+    with _jwt_lock:
+        _jwts.clear()

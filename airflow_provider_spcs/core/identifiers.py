@@ -1,0 +1,77 @@
+"""Snowflake identifiers: validate names before they reach SQL, and quote them.
+
+Unquoted identifiers are case-insensitive in Snowflake (resolved as uppercase), so when we quote
+one we uppercase it first; a part given in double quotes keeps its exact case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from airflow_provider_spcs.core.errors import SpcsConfigError
+
+_UNQUOTED = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,254}")
+_PART = re.compile(r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*')
+
+
+@dataclass(frozen=True)
+class QualifiedName:
+    """A validated one-, two- or three-part object name; ``parts`` hold the resolved (unquoted) names."""
+
+    parts: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """The object's own name (last part), as Snowflake resolves it."""
+        return self.parts[-1]
+
+    @property
+    def sql(self) -> str:
+        """Quoted, dot-joined form safe to splice into SQL."""
+        return ".".join(quote_identifier(p) for p in self.parts)
+
+
+def quote_identifier(part: str) -> str:
+    """Double-quote one resolved identifier part, escaping embedded quotes.
+
+    :param part: the exact name (case as Snowflake stores it).
+    :raises SpcsConfigError: empty, too long, or containing control characters.
+    """
+    if not part or len(part) > 255 or any(ord(c) < 32 for c in part):
+        raise SpcsConfigError("identifier", f"invalid identifier {part!r}")
+    return '"' + part.replace('"', '""') + '"'
+
+
+def parse_object_name(name: str, *, field: str = "service") -> QualifiedName:
+    """Parse ``name``, ``schema.name`` or ``db.schema.name``; each part bare or double-quoted.
+
+    :param name: the name as the user wrote it.
+    :param field: the parameter to blame in the error (e.g. ``service``).
+    :raises SpcsConfigError: anything else (spaces, semicolons, empty parts, more than three parts).
+    """
+    if not isinstance(name, str) or not name or len(name) > 800:
+        raise SpcsConfigError(field, f"expected name, schema.name or db.schema.name, got {name!r}")
+    parts: list[str] = []
+    pos = 0
+    while True:
+        match = _PART.match(name, pos)
+        if match is None:
+            raise SpcsConfigError(field, f"expected name, schema.name or db.schema.name, got {name!r}")
+        token = match.group(0)
+        if token.startswith('"'):
+            resolved = token[1:-1].replace('""', '"')
+            if any(ord(c) < 32 for c in resolved):
+                raise SpcsConfigError(field, f"control characters are not allowed in {name!r}")
+        else:
+            if not _UNQUOTED.fullmatch(token):
+                raise SpcsConfigError(field, f"identifier too long in {name!r}")
+            resolved = token.upper()
+        parts.append(resolved)
+        pos = match.end()
+        if pos == len(name):
+            break
+        if name[pos] != "." or len(parts) == 3:
+            raise SpcsConfigError(field, f"expected name, schema.name or db.schema.name, got {name!r}")
+        pos += 1
+    return QualifiedName(tuple(parts))

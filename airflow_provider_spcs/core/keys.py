@@ -1,0 +1,145 @@
+"""Private keys for key-pair auth: load PEM text, base64 of PEM, or a file; fingerprint the public half.
+
+Parsing an RSA key is slow-ish and the key never changes during a run, so each distinct key (by
+content hash, or by path + mtime + size) is parsed once per process.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from airflow_provider_spcs.core.errors import SpcsConfigError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+MIN_RSA_BITS = 2048
+
+_cache: dict[tuple[str, ...], LoadedKey] = {}
+_cache_lock = threading.Lock()
+_parse_count = 0
+
+
+@dataclass(frozen=True)
+class LoadedKey:
+    """A parsed RSA private key and its Snowflake fingerprint (``SHA256:<base64>``)."""
+
+    private_key: RSAPrivateKey = field(repr=False)
+    fingerprint: str
+    bits: int
+
+
+def public_key_fingerprint(private_key: RSAPrivateKey) -> str:
+    """``SHA256:`` + standard base64 of SHA-256 over the DER SubjectPublicKeyInfo of the public key."""
+    from cryptography.hazmat.primitives import serialization
+
+    der = private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
+
+
+def parse_count() -> int:
+    """How many keys this process has parsed (tests use it to prove the cache works)."""
+    return _parse_count
+
+
+def _pem_bytes(content: str, field_name: str) -> bytes:
+    text = content.strip()
+    if text.startswith("-----BEGIN"):
+        # Connection forms sometimes flatten newlines into literal "\n".
+        return text.replace("\\n", "\n").encode()
+    try:
+        decoded = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise SpcsConfigError(field_name, "is neither PEM text nor base64 of a PEM") from None
+    if not decoded.lstrip().startswith(b"-----BEGIN"):
+        raise SpcsConfigError(field_name, "base64 content does not decode to a PEM key") from None
+    return decoded.strip()
+
+
+def _parse(pem: bytes, passphrase: str | None, field_name: str) -> LoadedKey:
+    global _parse_count
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    header = pem.split(b"\n", 1)[0]
+    encrypted = b"ENCRYPTED PRIVATE KEY" in header
+    if b"BEGIN PRIVATE KEY" not in header and not encrypted:
+        raise SpcsConfigError(
+            field_name,
+            "is not a PKCS#8 PEM key (expected '-----BEGIN PRIVATE KEY-----' or '-----BEGIN ENCRYPTED PRIVATE KEY-----'); "
+            "convert it with: openssl pkcs8 -topk8 -in key.pem -out key.p8",
+        )
+    if encrypted and not passphrase:
+        raise SpcsConfigError(
+            "extra.private_key_passphrase", "the private key is encrypted: set private_key_passphrase (or password)"
+        )
+    password = passphrase.encode() if (encrypted and passphrase) else None
+    try:
+        key = load_pem_private_key(pem, password=password)
+    except TypeError:
+        raise SpcsConfigError(
+            "extra.private_key_passphrase", "a passphrase is set but the private key is not encrypted; clear it"
+        ) from None
+    except ValueError:
+        if encrypted:
+            raise SpcsConfigError(
+                "extra.private_key_passphrase", "wrong passphrase: the private key could not be decrypted"
+            ) from None
+        raise SpcsConfigError(field_name, "the PEM key could not be parsed (damaged or not a private key)") from None
+    if not isinstance(key, RSAPrivateKey):
+        raise SpcsConfigError(field_name, "must be an RSA private key (Snowflake key-pair auth uses RS256)")
+    if key.key_size < MIN_RSA_BITS:
+        raise SpcsConfigError(
+            field_name, f"RSA key has {key.key_size} bits; Snowflake requires at least {MIN_RSA_BITS}"
+        )
+    _parse_count += 1
+    return LoadedKey(private_key=key, fingerprint=public_key_fingerprint(key), bits=key.key_size)
+
+
+def _digest(*parts: str | bytes | None) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else (part or b"")
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+def load_private_key(*, content: str | None, path: str | None, passphrase: str | None) -> LoadedKey:
+    """Load (once per process) the key from ``content`` (PEM or base64 of PEM) or from the file ``path``.
+
+    :param content: PEM text or base64 of the PEM.
+    :param path: path to a PEM file (used when ``content`` is empty).
+    :param passphrase: passphrase for an encrypted key.
+    :raises SpcsConfigError: unreadable file, not PKCS#8 PEM, missing or wrong passphrase, not RSA >= 2048.
+    """
+    if content:
+        field_name = "extra.private_key_content"
+        pem = _pem_bytes(content, field_name)
+        key_id: tuple[str, ...] = ("content", _digest(pem, passphrase))
+    elif path:
+        field_name = "extra.private_key_file"
+        try:
+            stat = os.stat(path)
+            with open(path, "rb") as handle:
+                pem = handle.read().strip()
+        except OSError as exc:
+            raise SpcsConfigError(field_name, f"cannot read {path!r}: {exc.strerror}") from None
+        key_id = ("file", path, str(stat.st_mtime_ns), str(stat.st_size), _digest(pem, passphrase))
+    else:
+        raise SpcsConfigError("extra.private_key_content", "no private key given")
+    with _cache_lock:
+        cached = _cache.get(key_id)
+    if cached is not None:
+        return cached
+    loaded = _parse(pem, passphrase, field_name)
+    with _cache_lock:
+        _cache.setdefault(key_id, loaded)
+    return loaded

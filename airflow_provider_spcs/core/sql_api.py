@@ -1,0 +1,186 @@
+"""SQL API v2 client: submit a statement, poll while it runs, fetch every partition, map errors.
+
+Written as effect steps (see :mod:`.effects`) so one implementation serves sync and async callers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from airflow_provider_spcs.core.config import SpcsConfig
+from airflow_provider_spcs.core.effects import Sleep, Steps
+from airflow_provider_spcs.core.errors import SpcsApiError, SpcsSqlError, SpcsTimeoutError
+from airflow_provider_spcs.core.retry import RETRY_STATUSES, RetryPolicy, send_with_retries
+from airflow_provider_spcs.core.version import USER_AGENT
+
+log = logging.getLogger(__name__)
+
+STATEMENTS_PATH = "/api/v2/statements"
+DEFAULT_STATEMENT_TIMEOUT = 600
+"""Server-side statement timeout (seconds) sent with every statement; the client waits a bit longer."""
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    """Rows of a finished statement, cells converted to Python values (see :func:`convert_cell`)."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    statement_handle: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by lowercase column name."""
+        names = [c.lower() for c in self.columns]
+        return [dict(zip(names, row, strict=False)) for row in self.rows]
+
+
+def convert_cell(value: Any, column_type: str, scale: int | None = None) -> Any:
+    """Turn an SQL API cell (always a string) into the Python value the connector would give.
+
+    ``fixed`` becomes ``int`` (or ``Decimal`` with a scale), ``real`` ``float``, ``boolean`` ``bool``
+    and timestamps an aware UTC ``datetime`` (the SQL API sends epoch seconds); others stay strings.
+    """
+    if value is None or not isinstance(value, str):
+        return value
+    kind = column_type.lower()
+    try:
+        if kind == "fixed":
+            return int(value) if not scale else decimal.Decimal(value)
+        if kind in ("real", "float", "double"):
+            return float(value)
+        if kind == "boolean":
+            return value.strip().lower() in ("true", "1")
+        if kind.startswith("timestamp"):
+            seconds = value.split()[0]
+            try:
+                return dt.datetime.fromtimestamp(float(seconds), tz=dt.UTC)
+            except ValueError:
+                parsed = dt.datetime.fromisoformat(value)
+                return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    except (ValueError, ArithmeticError):
+        return value
+    return value
+
+
+def _headers() -> dict[str, str]:
+    return {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT}
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def raise_for_sql_response(response: httpx.Response) -> dict[str, Any]:
+    """Return the JSON body of a 200/202 reply; raise the matching typed error otherwise.
+
+    :raises SpcsSqlError: 422 (the statement failed), with code, SQL state and message.
+    :raises SpcsApiError: any other non-2xx status; ``retryable`` for 429/503/504.
+    """
+    body = _json(response)
+    status = response.status_code
+    if status in (200, 202):
+        return body
+    message = str(body.get("message") or response.reason_phrase or "")[:1000]
+    code = str(body["code"]) if body.get("code") else None
+    if status == 422:
+        raise SpcsSqlError(
+            message,
+            code=code,
+            sql_state=body.get("sqlState"),
+            statement_handle=body.get("statementHandle"),
+        )
+    raise SpcsApiError(
+        f"SQL API returned HTTP {status}" + (f" (code {code})" if code else "") + (f": {message}" if message else ""),
+        status_code=status,
+        code=code,
+        request_id=response.request.url.params.get("requestId"),
+        retryable=status in RETRY_STATUSES,
+    )
+
+
+def _get(url: str, params: dict[str, str] | None = None) -> Callable[[int], httpx.Request]:
+    def build(_attempt: int) -> httpx.Request:
+        return httpx.Request("GET", url, params=params, headers=_headers())
+
+    return build
+
+
+def statement_body(config: SpcsConfig, statement: str, timeout: int) -> dict[str, Any]:
+    """The POST body: statement, timeout and the connection's session context."""
+    body: dict[str, Any] = {"statement": statement, "timeout": timeout}
+    for name in ("database", "schema", "warehouse", "role"):
+        value = getattr(config, name)
+        if value:
+            body[name] = value
+    return body
+
+
+def execute(
+    config: SpcsConfig,
+    statement: str,
+    *,
+    auth: httpx.Auth,
+    policy: RetryPolicy,
+    timeout: int = DEFAULT_STATEMENT_TIMEOUT,
+) -> Steps[StatementResult]:
+    """Run one statement and return all of its rows.
+
+    Retries reuse the same ``requestId`` with ``retry=true`` so Snowflake never runs it twice; a 202
+    is polled at ``statementStatusUrl`` with growing waits; partitions 1..n are fetched after the first.
+
+    :param config: connection settings (account URL and session context).
+    :param statement: the SQL text.
+    :param auth: the SQL API auth flow.
+    :param policy: retry and poll policy.
+    :param timeout: server-side statement timeout in seconds.
+    """
+    base = config.account_url
+    request_id = str(uuid.uuid4())
+    body = statement_body(config, statement, timeout)
+
+    def submit(attempt: int) -> httpx.Request:
+        params = {"requestId": request_id, **({"retry": "true"} if attempt > 1 else {})}
+        return httpx.Request("POST", base + STATEMENTS_PATH, params=params, json=body, headers=_headers())
+
+    response = yield from send_with_retries(submit, policy, auth=auth)
+    payload = raise_for_sql_response(response)
+    deadline = time.monotonic() + timeout + 60
+    polls = 0
+    while response.status_code == 202:
+        if time.monotonic() > deadline:
+            raise SpcsTimeoutError(f"statement {payload.get('statementHandle')} still running after {timeout}s")
+        status_url = base + str(payload.get("statementStatusUrl") or f"{STATEMENTS_PATH}/{payload['statementHandle']}")
+        yield Sleep(policy.poll_delay(polls))
+        polls += 1
+        response = yield from send_with_retries(_get(status_url), policy, auth=auth)
+        payload = raise_for_sql_response(response)
+
+    meta = payload.get("resultSetMetaData") or {}
+    row_type = meta.get("rowType") or []
+    columns = [str(col.get("name", "")) for col in row_type]
+    rows: list[list[Any]] = list(payload.get("data") or [])
+    handle = payload.get("statementHandle")
+    partitions = meta.get("partitionInfo") or []
+    for index in range(1, len(partitions)):
+        url = f"{base}{STATEMENTS_PATH}/{handle}"
+        params = {"requestId": request_id, "partition": str(index)}
+        part = yield from send_with_retries(_get(url, params), policy, auth=auth)
+        rows.extend(raise_for_sql_response(part).get("data") or [])
+    types = [(str(col.get("type") or "text"), col.get("scale")) for col in row_type]
+    rows = [[convert_cell(cell, *types[i]) if i < len(types) else cell for i, cell in enumerate(row)] for row in rows]
+    log.debug("SQL API statement %s: %d row(s), %d partition(s), %d poll(s)", handle, len(rows), len(partitions), polls)
+    return StatementResult(columns=columns, rows=rows, statement_handle=handle, raw=payload)

@@ -1,0 +1,409 @@
+"""SpcsHook: Airflow glue over :mod:`airflow_provider_spcs.core`.
+
+Every public method has an ``a``-prefixed async twin; both run the same effect steps (see
+:mod:`airflow_provider_spcs.core.effects`), one with blocking I/O, one on the event loop. DAG files
+import this module through operators, so the heavy parts of core (connector, JWT, key parsing,
+httpx) are imported only when first used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseHook
+
+from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsError, SpcsNotReadyError
+from airflow_provider_spcs.core.identifiers import parse_object_name
+from airflow_provider_spcs.core.secrets import add_secret_sink
+
+if TYPE_CHECKING:
+    import httpx
+
+    from airflow_provider_spcs.core.auth import SpcsAuth
+    from airflow_provider_spcs.core.config import SpcsConfig
+    from airflow_provider_spcs.core.effects import Steps
+    from airflow_provider_spcs.core.retry import RetryPolicy
+    from airflow_provider_spcs.core.runner import Runner
+
+log = logging.getLogger(__name__)
+
+
+def _mask(value: str) -> None:
+    from airflow.sdk.log import mask_secret
+
+    mask_secret(value)
+
+
+# Core announces each secret the moment it exists; Airflow's masker must hear about all of them.
+add_secret_sink(_mask)
+
+
+def is_placeholder_ingress(value: str | None) -> bool:
+    """True while SHOW ENDPOINTS shows a provisioning sentence (or nothing) instead of a host."""
+    if not value or not value.strip():
+        return True
+    value = value.strip()
+    return any(c.isspace() for c in value) or ("://" not in value and "." not in value)
+
+
+class SpcsHook(BaseHook):
+    """Talk to Snowpark Container Services with a ``snowflake_spcs`` connection.
+
+    Calls service public endpoints (:meth:`request`), runs status SQL (:meth:`run_sql`,
+    :meth:`describe_service`, ...) and opens connector sessions (:meth:`get_conn`). Tokens are
+    cached process-wide and renewed shortly before they expire; a 401 triggers one re-authentication.
+
+    :param spcs_conn_id: the Airflow connection id.
+    :param timeout: per-request timeout in seconds.
+    :param retry_policy: retry/backoff/poll policy (default :class:`~airflow_provider_spcs.core.retry.RetryPolicy`).
+    :param statement_timeout: server-side timeout for SQL statements, in seconds.
+    """
+
+    conn_name_attr = "spcs_conn_id"
+    default_conn_name = "snowflake_spcs_default"
+    conn_type = "snowflake_spcs"
+    hook_name = "Snowflake SPCS"
+
+    _sql_statements: ClassVar[dict[str, str]] = {
+        "describe": "DESCRIBE SERVICE {name}",
+        "containers": "SHOW SERVICE CONTAINERS IN SERVICE {name}",
+        "endpoints": "SHOW ENDPOINTS IN SERVICE {name}",
+    }
+
+    def __init__(
+        self,
+        spcs_conn_id: str = default_conn_name,
+        *,
+        timeout: float = 30.0,
+        retry_policy: RetryPolicy | None = None,
+        statement_timeout: int = 600,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.spcs_conn_id = spcs_conn_id
+        self.timeout = timeout
+        self.retry_policy = retry_policy
+        self.statement_timeout = statement_timeout
+        self._config: SpcsConfig | None = None
+        self._runner: Runner | None = None
+        self._auths: dict[str, SpcsAuth] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(spcs_conn_id={self.spcs_conn_id!r})"
+
+    # configuration ------------------------------------------------------------------------------
+    def get_config(self) -> SpcsConfig:
+        """The connection's validated settings (read once per hook).
+
+        :raises SpcsConfigError: the connection is incomplete or inconsistent; the message names the field.
+        """
+        if self._config is None:
+            conn = self.get_connection(self.spcs_conn_id)
+            self._config = self._config_from(conn.login, conn.password, conn.extra_dejson)
+        return self._config
+
+    async def aget_config(self) -> SpcsConfig:
+        """Async twin of :meth:`get_config`; the connection lookup does not block the event loop."""
+        if self._config is None:
+            getter = getattr(type(self), "aget_connection", None)
+            if getter is not None:
+                conn = await getter(self.spcs_conn_id)
+            else:  # pragma: no cover - SDKs without an async getter
+                conn = await asyncio.to_thread(self.get_connection, self.spcs_conn_id)
+            # Validation stats files (key, token file): keep it off the loop too.
+            self._config = await asyncio.to_thread(self._config_from, conn.login, conn.password, conn.extra_dejson)
+        return self._config
+
+    @staticmethod
+    def _config_from(login: str | None, password: str | None, extra: Any) -> SpcsConfig:
+        from airflow_provider_spcs.core.config import SpcsConfig
+
+        return SpcsConfig.from_connection(login=login, password=password, extra=extra)
+
+    def _build_runner(self, config: SpcsConfig) -> Runner:
+        from airflow_provider_spcs.core.credentials import credential_for
+        from airflow_provider_spcs.core.retry import RetryPolicy
+        from airflow_provider_spcs.core.runner import Runner
+
+        policy = self.retry_policy or RetryPolicy()
+        with self._lock:
+            if self._runner is None:
+                self._runner = Runner(credential_for(config, policy=policy), timeout=self.timeout)
+            return self._runner
+
+    def get_runner(self) -> Runner:
+        """The hook's runner: credential, pooled clients and token access (built once)."""
+        return self._runner or self._build_runner(self.get_config())
+
+    async def aget_runner(self) -> Runner:
+        """Async twin of :meth:`get_runner` (key parsing runs in a worker thread)."""
+        if self._runner is not None:
+            return self._runner
+        config = await self.aget_config()
+        return await asyncio.to_thread(self._build_runner, config)
+
+    def _auth(self, runner: Runner, audience: str | None) -> SpcsAuth:
+        from airflow_provider_spcs.core.auth import SpcsAuth
+
+        key = audience or "ingress"
+        auth = self._auths.get(key)
+        if auth is None or auth.runner is not runner:
+            auth = self._auths[key] = SpcsAuth(runner, audience)
+        return auth
+
+    @property
+    def _policy(self) -> RetryPolicy:
+        from airflow_provider_spcs.core.retry import RetryPolicy
+
+        return self.retry_policy or RetryPolicy()
+
+    def _run(self, make: Any, *args: Any) -> Any:
+        runner = self.get_runner()
+        return runner.run(make(runner, *args))
+
+    async def _arun(self, make: Any, *args: Any) -> Any:
+        runner = await self.aget_runner()
+        return await runner.arun(make(runner, *args))
+
+    # ingress ------------------------------------------------------------------------------------
+    def _request_steps(self, runner: Runner, method: str, url: str, kwargs: dict[str, Any]) -> Steps[httpx.Response]:
+        from airflow_provider_spcs.core import ingress
+
+        raise_for_status = kwargs.pop("raise_for_status", True)
+        return ingress.call(
+            method, url, auth=self._auth(runner, None), policy=self._policy, raise_for_status=raise_for_status, **kwargs
+        )
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Call a service public endpoint with the connection's credentials.
+
+        :param method: HTTP method.
+        :param url: full URL on the ingress host (see :meth:`get_ingress_url`).
+        :param kwargs: ``params``, ``headers``, ``cookies``, ``content``, ``data``, ``files``, ``json``,
+            ``timeout``; and ``raise_for_status`` (default ``True``: non-2xx raises ``SpcsApiError``).
+        :return: the (read) response.
+        :raises SpcsAuthError: the credential was refused twice (401 or sign-in redirect).
+        :raises SpcsApiError: non-2xx status (unless ``raise_for_status=False``), or the host unreachable.
+        """
+        return self._run(self._request_steps, method, url, kwargs)  # type: ignore[no-any-return]
+
+    async def arequest(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Async twin of :meth:`request`."""
+        return await self._arun(self._request_steps, method, url, kwargs)  # type: ignore[no-any-return]
+
+    def _headers_steps(self, runner: Runner, url: str) -> Steps[dict[str, str]]:
+        import httpx
+
+        from airflow_provider_spcs.core.effects import GetToken
+
+        auth = self._auth(runner, None)
+        request = httpx.Request("GET", url)
+        flow = auth.flow(request)
+        item = next(flow)  # the https check runs here, before any token is fetched
+        assert isinstance(item, GetToken)
+        token = yield item
+        flow.close()
+        return runner.credential.headers(item.audience, token)
+
+    def ingress_headers(self, url: str) -> dict[str, str]:
+        """Headers that authenticate a request to ``url``'s ingress host (for clients you bring yourself).
+
+        :param url: any URL on the ingress host.
+        """
+        return self._run(self._headers_steps, url)  # type: ignore[no-any-return]
+
+    async def aingress_headers(self, url: str) -> dict[str, str]:
+        """Async twin of :meth:`ingress_headers`."""
+        return await self._arun(self._headers_steps, url)  # type: ignore[no-any-return]
+
+    # SQL ----------------------------------------------------------------------------------------
+    def _sql_steps(self, runner: Runner, statement: str) -> Steps[list[dict[str, Any]]]:
+        from airflow_provider_spcs.core import sql_api
+        from airflow_provider_spcs.core.connector import run_query
+        from airflow_provider_spcs.core.credentials import SQL
+        from airflow_provider_spcs.core.effects import Blocking
+
+        credential = runner.credential
+        if credential.supports_sql_api:
+            result = yield from sql_api.execute(
+                credential.config,
+                statement,
+                auth=self._auth(runner, SQL),
+                policy=self._policy,
+                timeout=self.statement_timeout,
+            )
+            return result.records()
+        kwargs = yield from credential.connect_kwargs()
+        rows: list[dict[str, Any]] = yield Blocking(lambda: run_query(kwargs, statement))
+        return rows
+
+    def run_sql(self, statement: str) -> list[dict[str, Any]]:
+        """Run one SQL statement (SQL API, or the connector for password auth).
+
+        :return: rows as dicts keyed by lowercase column name.
+        :raises SpcsSqlError: the statement failed (code, SQL state, message).
+        """
+        return self._run(self._sql_steps, statement)  # type: ignore[no-any-return]
+
+    async def arun_sql(self, statement: str) -> list[dict[str, Any]]:
+        """Async twin of :meth:`run_sql`."""
+        return await self._arun(self._sql_steps, statement)  # type: ignore[no-any-return]
+
+    def _service_sql(self, what: str, name: str) -> str:
+        qualified = parse_object_name(name, field="service")
+        return self._sql_statements[what].format(name=qualified.sql)
+
+    def _describe_steps(self, runner: Runner, name: str) -> Steps[dict[str, Any]]:
+        statement = self._service_sql("describe", name)
+        rows = yield from self._sql_steps(runner, statement)
+        if not rows:
+            raise SpcsConfigError("service", f"DESCRIBE SERVICE returned nothing for {name!r}")
+        return rows[0]
+
+    def _status_steps(self, runner: Runner, name: str) -> Steps[str]:
+        row = yield from self._describe_steps(runner, name)
+        return str(row.get("status") or "").upper()
+
+    def _rows_steps(self, runner: Runner, what: str, name: str) -> Steps[list[dict[str, Any]]]:
+        statement = self._service_sql(what, name)
+        return (yield from self._sql_steps(runner, statement))
+
+    def _ingress_url_steps(self, runner: Runner, service: str, endpoint: str) -> Steps[str]:
+        from airflow_provider_spcs.core.accounts import ingress_base_url
+
+        rows = yield from self._rows_steps(runner, "endpoints", service)
+        matches = [r for r in rows if str(r.get("name", "")).lower() == endpoint.lower()]
+        if not matches:
+            names = ", ".join(str(r.get("name")) for r in rows) or "none"
+            raise SpcsConfigError("endpoint", f"service {service!r} has no endpoint {endpoint!r} (endpoints: {names})")
+        row = matches[0]
+        if str(row.get("is_public", "")).lower() not in ("true", "1"):
+            raise SpcsConfigError("endpoint", f"endpoint {endpoint!r} of service {service!r} is not public")
+        value = row.get("ingress_url")
+        if is_placeholder_ingress(value):
+            raise SpcsNotReadyError(f"endpoint {endpoint!r} of service {service!r} is still provisioning: {value!r}")
+        return ingress_base_url(str(value))
+
+    def describe_service(self, name: str) -> dict[str, Any]:
+        """``DESCRIBE SERVICE`` as one dict (lowercase keys).
+
+        :param name: ``name``, ``schema.name`` or ``db.schema.name``; validated and quoted.
+        :raises SpcsConfigError: the name is not a valid identifier (no request is made).
+        """
+        return self._run(self._describe_steps, name)  # type: ignore[no-any-return]
+
+    async def adescribe_service(self, name: str) -> dict[str, Any]:
+        """Async twin of :meth:`describe_service`."""
+        return await self._arun(self._describe_steps, name)  # type: ignore[no-any-return]
+
+    def get_service_status(self, name: str) -> str:
+        """The service's status, uppercase (``PENDING``, ``RUNNING``, ``FAILED``, ``DONE``, ...)."""
+        return self._run(self._status_steps, name)  # type: ignore[no-any-return]
+
+    async def aget_service_status(self, name: str) -> str:
+        """Async twin of :meth:`get_service_status`."""
+        return await self._arun(self._status_steps, name)  # type: ignore[no-any-return]
+
+    def get_service_containers(self, name: str) -> list[dict[str, Any]]:
+        """``SHOW SERVICE CONTAINERS IN SERVICE``: one dict per container instance."""
+        return self._run(self._rows_steps, "containers", name)  # type: ignore[no-any-return]
+
+    async def aget_service_containers(self, name: str) -> list[dict[str, Any]]:
+        """Async twin of :meth:`get_service_containers`."""
+        return await self._arun(self._rows_steps, "containers", name)  # type: ignore[no-any-return]
+
+    def get_service_endpoints(self, name: str) -> list[dict[str, Any]]:
+        """``SHOW ENDPOINTS IN SERVICE``: one dict per endpoint."""
+        return self._run(self._rows_steps, "endpoints", name)  # type: ignore[no-any-return]
+
+    async def aget_service_endpoints(self, name: str) -> list[dict[str, Any]]:
+        """Async twin of :meth:`get_service_endpoints`."""
+        return await self._arun(self._rows_steps, "endpoints", name)  # type: ignore[no-any-return]
+
+    def get_ingress_url(self, service: str, endpoint: str) -> str:
+        """Base URL of a public endpoint: ``https://<host>`` for a bare host, else the URL as given.
+
+        :raises SpcsNotReadyError: the endpoint is still provisioning.
+        :raises SpcsConfigError: no such endpoint, or it is not public.
+        """
+        return self._run(self._ingress_url_steps, service, endpoint)  # type: ignore[no-any-return]
+
+    async def aget_ingress_url(self, service: str, endpoint: str) -> str:
+        """Async twin of :meth:`get_ingress_url`."""
+        return await self._arun(self._ingress_url_steps, service, endpoint)  # type: ignore[no-any-return]
+
+    # connector and housekeeping -----------------------------------------------------------------
+    def get_conn(self) -> Any:
+        """A new ``snowflake.connector`` connection for this connection's credentials (caller closes it)."""
+        from airflow_provider_spcs.core.connector import connect
+
+        runner = self.get_runner()
+        return connect(runner.run(runner.credential.connect_kwargs()))
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Prove the credentials work with a trivial statement; never raises.
+
+        :return: ``(True, description)`` or ``(False, reason)``.
+        """
+        try:
+            config = self.get_config()
+            self.run_sql("SELECT 1")
+        except SpcsError as exc:
+            return False, f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # the UI shows the reason; a crash would hide it
+            return False, f"{type(exc).__name__}: {exc}"
+        return True, f"Connected to account {config.account} as {config.user or 'token user'} ({config.auth_method})"
+
+    def close(self) -> None:
+        """Close pooled HTTP connections."""
+        if self._runner is not None:
+            self._runner.close()
+
+    async def aclose(self) -> None:
+        """Close this event loop's pooled HTTP connections (and the sync pool)."""
+        if self._runner is not None:
+            await self._runner.aclose()
+
+    # legacy connection form (Airflow 3.0/3.1; 3.2+ reads conn-fields from provider info) ---------
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Form widgets for every extra in :data:`core.fields.EXTRA_FIELDS` (empty without wtforms)."""
+        try:
+            from flask_appbuilder.fieldwidgets import (  # type: ignore[import-not-found,unused-ignore]
+                BS3PasswordFieldWidget,
+                BS3TextAreaFieldWidget,
+                BS3TextFieldWidget,
+            )
+            from flask_babel import lazy_gettext  # type: ignore[import-not-found,unused-ignore]
+            from wtforms import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+                PasswordField,
+                StringField,
+                TextAreaField,
+            )
+        except ImportError:
+            return {}
+        from airflow_provider_spcs.core.fields import EXTRA_FIELDS
+
+        widgets: dict[str, Any] = {}
+        for f in EXTRA_FIELDS:
+            label = lazy_gettext(f.label)
+            if f.secret and not f.multiline:
+                widgets[f.name] = PasswordField(label, widget=BS3PasswordFieldWidget(), description=f.description)
+            elif f.multiline:
+                widgets[f.name] = TextAreaField(label, widget=BS3TextAreaFieldWidget(), description=f.description)
+            else:
+                widgets[f.name] = StringField(label, widget=BS3TextFieldWidget(), description=f.description)
+        return widgets
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Hidden, relabelled and placeholder fields, shared with provider info's ``ui-field-behaviour``."""
+        from airflow_provider_spcs._provider_info import UI_FIELD_BEHAVIOUR
+
+        return {
+            key: (list(value) if isinstance(value, list) else dict(value)) for key, value in UI_FIELD_BEHAVIOUR.items()
+        }

@@ -1,0 +1,96 @@
+"""The retry policy: bounded attempts, jittered capped backoff, Retry-After, non-idempotent safety."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from airflow_provider_spcs.core.effects import Send, Sleep
+from airflow_provider_spcs.core.errors import SpcsApiError
+from airflow_provider_spcs.core.retry import RetryPolicy, parse_retry_after, send_with_retries
+
+
+def test_backoff_is_jittered_exponential_and_capped() -> None:
+    policy = RetryPolicy(base_delay=1.0, max_delay=5.0, random=lambda: 1.0)
+    assert [policy.backoff(n) for n in range(1, 6)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+    assert RetryPolicy(random=lambda: 0.0).backoff(3) == 0.0
+
+
+def test_retry_after_wins_and_is_capped() -> None:
+    policy = RetryPolicy(max_retry_after=10.0)
+    assert policy.backoff(1, "3") == 3.0
+    assert policy.backoff(1, "3600") == 10.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("soon") is None
+
+
+def test_poll_delay_grows_to_cap() -> None:
+    policy = RetryPolicy(poll_initial=0.1, poll_max=0.3)
+    assert [round(policy.poll_delay(n), 3) for n in range(4)] == [0.1, 0.15, 0.225, 0.3]
+
+
+def _drive(steps, responses):
+    """Answer Send effects from ``responses`` (Response or exception); record sleeps."""
+    sleeps, sent = [], []
+    reply = None
+    error = None
+    while True:
+        try:
+            effect = steps.throw(error) if error else steps.send(reply)
+        except StopIteration as stop:
+            return stop.value, sent, sleeps
+        reply, error = None, None
+        if isinstance(effect, Sleep):
+            sleeps.append(effect.seconds)
+        else:
+            assert isinstance(effect, Send)
+            sent.append(effect.request)
+            outcome = responses.pop(0)
+            if isinstance(outcome, Exception):
+                error = outcome
+            else:
+                outcome.request = effect.request
+                reply = outcome
+
+
+def _req(attempt: int) -> httpx.Request:
+    return httpx.Request("POST", f"https://h.example/x?attempt={attempt}")
+
+
+def test_429_then_success_honours_retry_after() -> None:
+    policy = RetryPolicy(random=lambda: 0.5)
+    responses = [httpx.Response(429, headers={"Retry-After": "2"}), httpx.Response(503), httpx.Response(200)]
+    result, sent, sleeps = _drive(send_with_retries(_req, policy), responses)
+    assert result.status_code == 200
+    assert [r.url.params["attempt"] for r in sent] == ["1", "2", "3"]
+    assert sleeps == [2.0, 0.5]
+
+
+def test_attempts_are_bounded() -> None:
+    policy = RetryPolicy(max_attempts=3, random=lambda: 0.0)
+    result, sent, sleeps = _drive(send_with_retries(_req, policy), [httpx.Response(503)] * 3)
+    assert result.status_code == 503
+    assert len(sent) == 3 and len(sleeps) == 2
+
+
+def test_other_4xx_are_not_retried() -> None:
+    result, sent, _ = _drive(send_with_retries(_req, RetryPolicy()), [httpx.Response(400)])
+    assert result.status_code == 400 and len(sent) == 1
+
+
+def test_non_idempotent_not_retried_on_503_or_read_errors() -> None:
+    policy = RetryPolicy(random=lambda: 0.0)
+    result, sent, _ = _drive(send_with_retries(_req, policy, idempotent=False), [httpx.Response(503)])
+    assert result.status_code == 503 and len(sent) == 1
+    with pytest.raises(SpcsApiError) as info:
+        _drive(send_with_retries(_req, policy, idempotent=False), [httpx.ReadTimeout("slow")])
+    assert info.value.retryable
+    # a connect error means nothing was sent: safe to retry even a POST
+    result, sent, _ = _drive(send_with_retries(_req, policy, idempotent=False), [httpx.ConnectError("down"), httpx.Response(201)])
+    assert result.status_code == 201
+
+
+def test_transport_errors_exhausted() -> None:
+    policy = RetryPolicy(max_attempts=2, random=lambda: 0.0)
+    with pytest.raises(SpcsApiError, match="ConnectError after 2 attempt"):
+        _drive(send_with_retries(_req, policy), [httpx.ConnectError("down")] * 2)
