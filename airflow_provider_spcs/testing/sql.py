@@ -118,7 +118,7 @@ class Pending:
         """Advance the job one poll; see the class docstring."""
         with self.world.lock:
             status = self.job.poll()
-            if status not in JOB_TERMINAL_STATUSES:
+            if status not in JOB_TERMINAL_STATUSES and status != "DELETED":
                 return None
             return _job_outcome(self.job, status)
 
@@ -130,8 +130,8 @@ class Pending:
 def _job_outcome(job: Service, status: str) -> ResultSet:
     if status == "DONE":
         return status_result(f"Job {job.name} completed successfully with status: DONE.")
-    if status == "CANCELLED":
-        raise SqlError("000604", "57014", f"SQL execution canceled\nJob {job.name} was cancelled (status: CANCELLED).")
+    if status in {"CANCELLED", "DELETED"}:
+        raise SqlError("000604", "57014", f"SQL execution canceled\nJob {job.name} was cancelled (status: {status}).")
     raise SqlError(
         "395019",
         "P0001",

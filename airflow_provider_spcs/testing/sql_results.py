@@ -270,7 +270,7 @@ def service_status_json(service: Service) -> str:
     """SYSTEM$GET_SERVICE_STATUS: a JSON array, one object per container per instance."""
     entries = [
         {
-            "status": "READY" if s.status == "READY" else s.status,
+            "status": s.status,
             "message": s.message,
             "containerName": s.container_name,
             "instanceId": s.instance_id,

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from airflow_provider_spcs.testing.sql_parse import SqlError, parse_name_text
 from airflow_provider_spcs.testing.sql_spec import parse_spec_containers
 
 Clock = Callable[[], float]
@@ -739,20 +740,21 @@ class World:
             return service
 
     def service(self, name: str, database: str | None = None, schema: str | None = None) -> Service | None:
-        """Look a service up by name (case-insensitive unless quoted); default SPCS_DB.APP.
+        """Look a service up by name; unqualified parts resolve in ``database``/``schema``.
 
-        ``name`` may be qualified (``schema.name`` / ``db.schema.name``, unquoted parts).
+        ``name`` may be qualified (``schema.name``, ``db.schema.name``); unquoted parts are
+        case-insensitive, double-quoted parts keep their case. Default namespace SPCS_DB.APP.
         """
-        parts = name.split(".") if not name.startswith('"') else [name]
+        try:
+            parts = parse_name_text(name)
+        except SqlError:
+            parts = [normalize_name(name)]  # not SQL-shaped (e.g. "my-svc"): take it whole
         if len(parts) == 3:
-            database, schema, name = parts
+            key = (parts[0], parts[1], parts[2])
         elif len(parts) == 2:
-            schema, name = parts
-        key = (
-            normalize_name(database or DEFAULT_DATABASE),
-            normalize_name(schema or DEFAULT_SCHEMA),
-            normalize_name(name),
-        )
+            key = (normalize_name(database or DEFAULT_DATABASE), parts[0], parts[1])
+        else:
+            key = (normalize_name(database or DEFAULT_DATABASE), normalize_name(schema or DEFAULT_SCHEMA), parts[0])
         with self.lock:
             return self.services.get(key)
 

@@ -241,6 +241,13 @@ class TestSynchronous:
             pending.poll()
         assert info.value.code == "000604"
 
+    def test_dropping_the_job_ends_the_statement(self, world: World) -> None:
+        pending = submit(world, f"EXECUTE JOB SERVICE IN COMPUTE POOL SPCS_POOL FROM {STAGE} SPEC='job.yaml' NAME=GONE")
+        assert isinstance(pending, Pending)
+        run(world, "DROP SERVICE GONE")
+        with pytest.raises(SqlError, match="DELETED"):
+            pending.poll()
+
 
 class TestAsyncFollowUps:
     def start(self, world: World, spec: str = "job.yaml", extra: str = "") -> str:

@@ -275,6 +275,9 @@ class TestLookupsAndUsers:
         assert world.service("db1.s1.svc") is service
         assert world.service("s1.svc", database="db1") is service
         assert world.service("svc") is None  # default SPCS_DB.APP
+        assert world.service('"DB1"."S1"."SVC"') is service
+        assert world.service('db1."S1".svc') is service
+        assert world.service("my-svc") is None
 
     def test_quoted_names_keep_case(self, world: World) -> None:
         service = world.add_service('"MixedCase"')
