@@ -19,7 +19,7 @@ the session's database/schema, default ``SPCS_DB.APP``):
   with :meth:`World.add_job_spec`.
 * ``SELECT``/``CALL`` of ``SYSTEM$GET_SERVICE_LOGS``, ``SYSTEM$GET_SERVICE_STATUS``,
   ``SYSTEM$CANCEL_JOB``; ``CALL <job>!SPCS_CANCEL_JOB()``; ``CALL <svc>!SPCS_WAIT_FOR('<status>'
-  [, <secs>])``; ``SELECT`` probes ``CURRENT_USER()``, ``CURRENT_ROLE()``, ``CURRENT_ACCOUNT()``,
+  [, <secs>])`` (a :class:`Pending` while it waits); ``SELECT`` probes ``CURRENT_USER()``, ``CURRENT_ROLE()``, ``CURRENT_ACCOUNT()``,
   ``CURRENT_ACCOUNT_NAME()``, ``CURRENT_ORGANIZATION_NAME()``, ``CURRENT_DATABASE()``,
   ``CURRENT_SCHEMA()``, ``CURRENT_WAREHOUSE()``, ``CURRENT_VERSION()``, ``CURRENT_TIMESTAMP()``
   and literals (``SELECT 1``), each with an optional ``AS alias``.
@@ -76,6 +76,7 @@ __all__ = [
     "Pending",
     "ResultSet",
     "SqlError",
+    "WaitFor",
     "execute",
     "split_statements",
 ]
@@ -637,7 +638,7 @@ def _select_item(parser: Parser, session: Session) -> tuple[str, str | None]:
     return _call_function(token, args, session, parser)
 
 
-def _call(parser: Parser, session: Session) -> ResultSet:
+def _call(parser: Parser, session: Session) -> ResultSet | Pending:
     parser.next()  # CALL
     if parser.peek(1).kind == "PUNCT" and parser.peek(1).value in {"!", "."} and _is_method_call(parser):
         return _call_method(parser, session)
@@ -662,7 +663,7 @@ def _is_method_call(parser: Parser) -> bool:
     return False
 
 
-def _call_method(parser: Parser, session: Session) -> ResultSet:
+def _call_method(parser: Parser, session: Session) -> ResultSet | Pending:
     parts = parser.name()
     parser.expect_punct("!")
     method = parser.next()
@@ -675,7 +676,7 @@ def _call_method(parser: Parser, session: Session) -> ResultSet:
         if args:
             parser.fail(method)
         return ResultSet([Column(method.value, TEXT)], [[_cancel(service)]])
-    return ResultSet([Column(method.value, TEXT)], [[_wait_for(service, args)]])
+    return _wait_for(session, service, args)
 
 
 def _cancel(job: Service) -> str:
@@ -688,19 +689,57 @@ def _cancel(job: Service) -> str:
     return f"Job {job.name} has already finished with status: {job.status}."
 
 
-def _wait_for(service: Service, args: list[Value]) -> str:
-    # The emulator cannot block inside the world lock, so it answers from the current state.
-    if not args or not isinstance(args[0], str):
-        raise SqlError("001044", "42P13", "SQL compilation error:\nSPCS_WAIT_FOR needs the status to wait for.")
-    wanted = args[0].upper()
-    observed = service.poll()
-    if observed == wanted:
-        return f"Service {service.name} reached status {wanted}."
-    raise SqlError(
-        "395020",
-        "P0001",
-        f"Service {service.name} did not reach status {wanted} before the timeout; current status: {observed}.",
-    )
+class WaitFor(Pending):
+    """``CALL <svc>!SPCS_WAIT_FOR('<status>', <timeout_secs>)`` while it waits.
+
+    Each :meth:`poll` is one poll of the service. It finishes when the service reports the wanted
+    status, and fails when the service reached another final state (the wanted one can no longer
+    come) or the timeout passed on the world clock; both errors name the current status.
+    """
+
+    def __init__(self, world: World, service: Service, wanted: str, timeout: float) -> None:
+        super().__init__(world, service)
+        self.wanted = wanted
+        self.deadline = world.now() + timeout
+
+    def poll(self) -> ResultSet | None:
+        """Advance the service one poll; see the class docstring."""
+        with self.world.lock:
+            service = self.job
+            observed = service.poll()
+            if observed == self.wanted:
+                return ResultSet(
+                    [Column("SPCS_WAIT_FOR", TEXT)], [[f"Service {service.name} reached status {self.wanted}."]]
+                )
+            if observed in JOB_TERMINAL_STATUSES or observed == "DELETED":
+                raise SqlError(
+                    "395020",
+                    "P0001",
+                    f"Service {service.name} cannot reach status {self.wanted}; current status: {observed}.",
+                )
+            if self.world.now() >= self.deadline:
+                raise SqlError(
+                    "395021",
+                    "P0001",
+                    f"Service {service.name} did not reach status {self.wanted} before the timeout; "
+                    f"current status: {observed}.",
+                )
+            return None
+
+    def cancel(self) -> None:
+        """Stop waiting (the service itself is not touched)."""
+        self.deadline = self.world.now()
+
+
+def _wait_for(session: Session, service: Service, args: list[Value]) -> ResultSet | Pending:
+    if not 1 <= len(args) <= 2 or not isinstance(args[0], str):
+        raise _bad_arguments("SPCS_WAIT_FOR")
+    timeout = args[1] if len(args) == 2 else 0
+    if not isinstance(timeout, int) or isinstance(timeout, bool):
+        raise _bad_arguments("SPCS_WAIT_FOR")
+    waiter = WaitFor(session.world, service, args[0].upper(), float(timeout))
+    result = waiter.poll()
+    return waiter if result is None else result
 
 
 def _call_function(token: Token, args: list[Value], session: Session, parser: Parser) -> tuple[str, str | None]:

@@ -316,13 +316,50 @@ class TestAsyncFollowUps:
             submit(world, f"ALTER SERVICE {name} SUSPEND")
         assert info.value.code == "000002"
 
-    def test_wait_for(self, world: World) -> None:
+    def test_wait_for_already_reached(self, world: World) -> None:
+        world.add_service("UP")
+        result = submit(world, "CALL up!SPCS_WAIT_FOR('running', 10)")
+        assert isinstance(result, ResultSet)
+        assert result.rows == [["Service UP reached status RUNNING."]]
+        assert [c.name for c in result.columns] == ["SPCS_WAIT_FOR"]
+
+    def test_wait_for_waits_then_succeeds(self, world: World) -> None:
         name = self.start(world, extra="NAME=W")
-        with pytest.raises(SqlError, match="current status: PENDING"):
-            submit(world, f"CALL {name}!SPCS_WAIT_FOR('DONE', 5)")
-        for _ in range(3):
-            self.status(world, name)
-        assert run(world, f"CALL {name}!SPCS_WAIT_FOR('DONE', 5)").rows == [[f"Service {name} reached status DONE."]]
+        waiter = submit(world, f"CALL {name}!SPCS_WAIT_FOR('DONE', 60)")
+        assert isinstance(waiter, Pending)  # first poll saw PENDING
+        assert [waiter.poll(), waiter.poll()] == [None, None]  # RUNNING, RUNNING
+        result = waiter.poll()
+        assert result is not None
+        assert result.rows == [["Service W reached status DONE."]]
+
+    def test_wait_for_unreachable_status(self, world: World) -> None:
+        name = self.start(world, spec="failing_job.yaml", extra="NAME=F")
+        waiter = submit(world, f"CALL {name}!SPCS_WAIT_FOR('DONE', 60)")
+        assert isinstance(waiter, Pending)
+        assert waiter.poll() is None  # RUNNING for run_polls=1; the next poll sees FAILED
+        with pytest.raises(SqlError, match=r"cannot reach status DONE; current status: FAILED"):
+            waiter.poll()
+
+    def test_wait_for_timeout_uses_the_world_clock(self) -> None:
+        now = [1000.0]
+        world = World(clock=lambda: now[0])
+        world.add_service("SLOW", status="PENDING")
+        with pytest.raises(SqlError, match="before the timeout; current status: PENDING"):
+            submit(world, "CALL slow!SPCS_WAIT_FOR('RUNNING')")  # no timeout: answer at once
+        waiter = submit(world, "CALL slow!SPCS_WAIT_FOR('RUNNING', 30)")
+        assert isinstance(waiter, Pending)
+        now[0] += 29
+        assert waiter.poll() is None
+        now[0] += 1
+        with pytest.raises(SqlError, match="before the timeout"):
+            waiter.poll()
+
+    @pytest.mark.parametrize("args", ["", "1", "'DONE', 'soon'", "'DONE', 1, 2"])
+    def test_wait_for_bad_arguments(self, world: World, args: str) -> None:
+        world.add_service("UP")
+        with pytest.raises(SqlError) as info:
+            submit(world, f"CALL up!SPCS_WAIT_FOR({args})")
+        assert info.value.code == "001044"
 
     def test_drop_job(self, world: World) -> None:
         name = self.start(world)
