@@ -246,7 +246,6 @@ class Service:
         self.poll_count = 0
         self._status = "PENDING"
         self._polls_in_state = 0
-        self._entered_at = now
         # How the current state ends: after this many polls / at this clock time / never (None).
         self._next_status: str | None = None
         self._after_polls: int | None = None
@@ -257,8 +256,8 @@ class Service:
             self._enter_pending_start(start_after_polls, start_after_seconds)
         else:
             self._enter(status.upper())
-            if self._status == "RUNNING":
-                self.started_at = now
+            if self._status == "SUSPENDED":
+                self.suspended_on = now
 
     # -- state machine ----------------------------------------------------------------------
 
@@ -275,7 +274,6 @@ class Service:
         now = self._world.now()
         self._status = status
         self._polls_in_state = 0
-        self._entered_at = now
         self._next_status = next_status
         self._after_polls = polls if next_status else None
         self._after_time = now + seconds if (next_status and seconds) else None
@@ -297,7 +295,7 @@ class Service:
         return self._after_time is not None and self._world.now() >= self._after_time
 
     def _advance(self) -> None:
-        # Loop: a long time gap may cross several states (e.g. job PENDING -> RUNNING -> DONE).
+        # Loop: zero-poll phases (e.g. a job with pending_polls=0, run_polls=0) chain in one step.
         for _ in range(8):
             if not self._due():
                 return

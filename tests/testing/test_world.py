@@ -86,6 +86,13 @@ class TestServiceStartup:
         service.start_after(polls=1)
         assert polls(service, 2) == ["PENDING", "RUNNING"]
 
+    def test_created_suspended(self, world: World, clock: FakeClock) -> None:
+        service = world.add_service("svc", status="suspended")
+        assert service.poll() == "SUSPENDED"
+        assert service.suspended_on == clock.now
+        assert service.started_at is None
+        assert service.container_states() == []
+
     def test_unknown_status_is_rejected(self, world: World) -> None:
         service = world.add_service("svc")
         with pytest.raises(ValueError, match="BOGUS"):
