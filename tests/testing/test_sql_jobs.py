@@ -365,3 +365,37 @@ class TestAsyncFollowUps:
         name = self.start(world)
         assert run(world, f"DROP SERVICE {name}").rows == [[f"{name} successfully dropped."]]
         assert run(world, "SHOW JOB SERVICES").rows == []
+
+
+def test_fully_quoted_multiline_submission_with_json_spec(world: World) -> None:
+    """The shape a careful client sends: every identifier quoted, one clause per line, JSON spec."""
+    sql = """EXECUTE JOB SERVICE IN COMPUTE POOL "SPCS_POOL"
+NAME = "SPCS_DB"."APP"."Quoted_Job"
+ASYNC = TRUE
+REPLICAS = 2
+QUERY_WAREHOUSE = "WH"
+COMMENT = 'it\\'s here'
+EXTERNAL_ACCESS_INTEGRATIONS = ("EAI")
+FROM SPECIFICATION $$
+{"spec": {"containers": [{"name": "main", "image": "/a/b/c:1", "env": {"EMULATOR_RUN_POLLS": "0"}}]}}
+$$"""
+    assert started_name(run(world, sql)) == "Quoted_Job"
+    job = world.service('"Quoted_Job"')
+    assert job is not None
+    assert (job.comment, job.query_warehouse, job.instances) == ("it's here", "WH", 2)
+    statuses = [run(world, 'DESCRIBE SERVICE "SPCS_DB"."APP"."Quoted_Job"').rows[0][1] for _ in range(2)]
+    assert statuses == ["PENDING", "DONE"]
+    assert run(world, "SELECT SYSTEM$GET_SERVICE_LOGS('\"Quoted_Job\"', '1', 'main', 10)").rows == [[""]]
+
+
+def test_seven_argument_log_call(world: World) -> None:
+    """snowflake-cli's form: (service, instance, container, lines, previous, since, timestamps)."""
+    name = started_name(
+        run(world, f"EXECUTE JOB SERVICE IN COMPUTE POOL SPCS_POOL FROM {STAGE} SPEC='job.yaml' ASYNC=TRUE")
+    )
+    job = world.service(name)
+    assert job is not None
+    job.poll()
+    job.poll()
+    result = run(world, f"CALL SYSTEM$GET_SERVICE_LOGS('{name}', '0', 'main', 500, FALSE, '', FALSE)")
+    assert result.rows == [["starting\nstep 1\ndone"]]
