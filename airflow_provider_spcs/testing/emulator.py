@@ -80,6 +80,7 @@ class SpcsEmulator:
         self.oauth_client_id = OAUTH_CLIENT_ID
         """Client id registered at the customer OAuth server (acts as the default user)."""
         self._default_world = default_world
+        self._default_specs: set[tuple[str, str]] = set()
         if default_world:
             self._load_default_world()
 
@@ -354,19 +355,35 @@ class SpcsEmulator:
 
     def reset(self) -> None:
         """Cheap per-test isolation: counters, faults, handlers and settings back to their start
-        values, the default service back to RUNNING (recreated if it was dropped)."""
+        values; with the default world, users, services (incl. jobs) and job specs added since
+        start are removed and ``ECHO_SERVICE`` is RUNNING again (recreated if it was dropped)."""
         self.reset_stats()
         self.clear_faults()
         with self.state.lock:
             self.state.handlers.clear()
         self.state.settings.token_lifetime, self.state.settings.clock_skew = self._initial
-        if self._default_world:
-            service = self.world.service(DEFAULT_SERVICE)
-            if service is None:
-                self.add_service(DEFAULT_SERVICE)
-            else:
-                service.set_status("RUNNING")
-                service.restart_count = 0
+        if not self._default_world:
+            return
+        world = self.world
+        with world.lock:
+            for key in [k for k in world.services if k != (DEFAULT_DATABASE, DEFAULT_SCHEMA, DEFAULT_SERVICE)]:
+                del world.services[key]
+            world.dropped.clear()
+            for name in [n for n in world.users if n != DEFAULT_USER]:
+                del world.users[name]
+            for spec_key in [k for k in world.job_specs if k not in self._default_specs]:
+                del world.job_specs[spec_key]
+            service = world.service(DEFAULT_SERVICE)
+        if service is None:
+            self.add_service(DEFAULT_SERVICE)
+        else:
+            service.set_status("RUNNING")
+            service.restart_count = 0
+            service.last_restart_time = None
+        live = {e.ingress_port for s in world.list_services() for e in s.endpoints if e.ingress_port}
+        for port in self._served_ingress - live:
+            self._server.remove(port)
+            self._served_ingress.discard(port)
 
     # -- tokens ------------------------------------------------------------------------------
 
@@ -479,14 +496,14 @@ class SpcsEmulator:
         )
         self.world.add_compute_pool(DEFAULT_POOL)
         self.add_service(DEFAULT_SERVICE)
-        self.add_job_spec(
+        job = self.add_job_spec(
             DEFAULT_STAGE,
             "job.yaml",
             outcome="DONE",
             run_polls=2,
             logs=["job started", "processing 3 items", "job finished"],
         )
-        self.add_job_spec(
+        failing = self.add_job_spec(
             DEFAULT_STAGE,
             "failing_job.yaml",
             outcome="FAILED",
@@ -494,4 +511,5 @@ class SpcsEmulator:
             exit_code=1,
             logs=["job started", "error: something went wrong"],
         )
+        self._default_specs = {(spec.stage, spec.file) for spec in (job, failing)}
         self.state.oauth_clients[self.oauth_client_id] = (self.oauth_client_secret, DEFAULT_USER)

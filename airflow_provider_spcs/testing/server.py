@@ -41,7 +41,7 @@ class ServerThread:
         self._name = name
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._servers: list[tuple[uvicorn.Server, socket.socket, concurrent.futures.Future[None]]] = []
+        self._servers: dict[int, tuple[uvicorn.Server, socket.socket, concurrent.futures.Future[None]]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -85,13 +85,20 @@ class ServerThread:
         server = uvicorn.Server(config)
         future = asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), self._loop)
         with self._lock:
-            self._servers.append((server, sock, future))
+            self._servers[bound] = (server, sock, future)
         return bound
+
+    def remove(self, port: int) -> None:
+        """Stop serving ``port`` (without waiting: uvicorn closes it within ~0.1 s)."""
+        with self._lock:
+            entry = self._servers.pop(port, None)
+        if entry is not None:
+            entry[0].should_exit = True
 
     def stop(self) -> None:
         """Shut every server down, close the sockets and end the loop thread."""
         with self._lock:
-            servers, self._servers = self._servers, []
+            servers, self._servers = list(self._servers.values()), {}
         for server, _, _ in servers:
             server.should_exit = True
         for server, sock, future in servers:

@@ -1,0 +1,25 @@
+"""Small request helpers shared by the emulator tests (imported as a plain module)."""
+
+from __future__ import annotations
+
+import httpx
+
+from airflow_provider_spcs.testing import SpcsEmulator
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+def ingress_host(emu: SpcsEmulator, service: str = "ECHO_SERVICE", endpoint: str = "echo") -> str:
+    """``127.0.0.1:<port>`` of an endpoint (the scope host for /oauth/token)."""
+    return emu.ingress_url(service, endpoint).removeprefix("http://")
+
+
+def exchange(client: httpx.Client, emu: SpcsEmulator, assertion: str, scope: str | None = None) -> httpx.Response:
+    """POST /oauth/token with the jwt-bearer grant."""
+    data = {"grant_type": JWT_BEARER, "assertion": assertion, "scope": scope or ingress_host(emu)}
+    return client.post(f"{emu.account_url}/oauth/token", data=data)
+
+
+def snowflake_token(token: str) -> dict[str, str]:
+    """The ingress Authorization header for ``token``."""
+    return {"Authorization": f'Snowflake Token="{token}"'}
