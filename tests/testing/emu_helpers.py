@@ -23,3 +23,11 @@ def exchange(client: httpx.Client, emu: SpcsEmulator, assertion: str, scope: str
 def snowflake_token(token: str) -> dict[str, str]:
     """The ingress Authorization header for ``token``."""
     return {"Authorization": f'Snowflake Token="{token}"'}
+
+
+def sql_headers(token: str, token_type: str | None = None) -> dict[str, str]:
+    """SQL API v2 request headers for a bearer ``token``."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", "User-Agent": "emulator-tests/1.0"}
+    if token_type:
+        headers["X-Snowflake-Authorization-Token-Type"] = token_type
+    return headers
