@@ -19,14 +19,20 @@ the session's database/schema, default ``SPCS_DB.APP``):
   with :meth:`World.add_job_spec`.
 * ``SELECT``/``CALL`` of ``SYSTEM$GET_SERVICE_LOGS``, ``SYSTEM$GET_SERVICE_STATUS``,
   ``SYSTEM$CANCEL_JOB``; ``CALL <job>!SPCS_CANCEL_JOB()``; ``CALL <svc>!SPCS_WAIT_FOR('<status>'
-  [, <secs>])`` (a :class:`Pending` while it waits); ``SELECT`` probes ``CURRENT_USER()``, ``CURRENT_ROLE()``, ``CURRENT_ACCOUNT()``,
-  ``CURRENT_ACCOUNT_NAME()``, ``CURRENT_ORGANIZATION_NAME()``, ``CURRENT_DATABASE()``,
+  [, <secs>])`` (a :class:`Pending` while it waits); ``SELECT`` probes ``CURRENT_USER()``,
+  ``CURRENT_ROLE()``, ``CURRENT_ACCOUNT()``, ``CURRENT_ACCOUNT_NAME()``, ``CURRENT_ORGANIZATION_NAME()``, ``CURRENT_DATABASE()``,
   ``CURRENT_SCHEMA()``, ``CURRENT_WAREHOUSE()``, ``CURRENT_VERSION()``, ``CURRENT_TIMESTAMP()``
   and literals (``SELECT 1``), each with an optional ``AS alias``.
 * ``ALTER SESSION SET ...`` / ``UNSET ...`` (accepted, no effect).
 
 A service is visible to a role that owns it or is one of its ``access_roles``; anything else gets
 the same "does not exist or not authorized" error as a missing service.
+
+Texts Snowflake does not document (the failed synchronous job error, cancel replies, SPCS_WAIT_FOR
+errors) are plausible stand-ins: they name the job and its status, as the real ones are expected
+to. Modules: ``sql_parse`` (tokens, names), ``sql_show`` (DESCRIBE/SHOW/ALTER/DROP), ``sql_jobs``
+(EXECUTE JOB SERVICE), ``sql_functions`` (SELECT/CALL), ``sql_results`` (column lists, cell
+formats), ``sql_session`` (session, :class:`Pending`, lookups), ``sql_spec`` (spec YAML).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from airflow_provider_spcs.testing.sql_parse import Parser, SqlError, split_stat
 from airflow_provider_spcs.testing.sql_results import BOOLEAN, FIXED, TEXT, TIMESTAMP_LTZ, Column, ResultSet
 from airflow_provider_spcs.testing.sql_session import Pending, Session
 from airflow_provider_spcs.testing.sql_show import run_alter, run_describe, run_drop, run_show
-from airflow_provider_spcs.testing.world import DEFAULT_DATABASE, DEFAULT_SCHEMA, World
+from airflow_provider_spcs.testing.world import DEFAULT_DATABASE, DEFAULT_SCHEMA, World, normalize_name
 
 __all__ = [
     "BOOLEAN",
@@ -73,8 +79,9 @@ def execute(
         world=world,
         user=user.upper(),
         role=role.upper(),
-        database=database or DEFAULT_DATABASE,
-        schema=schema or DEFAULT_SCHEMA,
+        # Session namespaces arrive as the client typed them (e.g. "spcs_db"): fold like identifiers.
+        database=normalize_name(database or DEFAULT_DATABASE),
+        schema=normalize_name(schema or DEFAULT_SCHEMA),
     )
     parser = Parser(statement)
     first = parser.peek()

@@ -135,6 +135,10 @@ class TestDescribe:
         assert run(world, "DESCRIBE SERVICE other", database="DB2", schema="S2").rows[0][0] == "OTHER"
         assert run(world, "DESCRIBE SERVICE s2.other", database="DB2").rows[0][0] == "OTHER"
         assert error(world, "DESCRIBE SERVICE other").code == "002003"
+        assert run(world, "DESCRIBE SERVICE other", database="db2", schema="s2").rows[0][0] == "OTHER"
+        assert run(world, "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()", database="db2", schema='"s2"').rows == [
+            ["DB2", "s2"]
+        ]
 
 
 class TestVisibilityAndNames:
