@@ -18,6 +18,24 @@ from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock, Token
 log = logging.getLogger(__name__)
 
 
+def _release(token: Token | None, *, wait: bool = False) -> None:
+    """Close what kept a dropped token alive (a connector session logs out), off the caller's path."""
+    close = getattr(token.holder, "close", None) if token is not None else None
+    if close is None:
+        return
+
+    def quietly() -> None:
+        try:
+            close()
+        except Exception:  # logout is best effort; the session expires on its own anyway
+            log.debug("closing a released session failed", exc_info=True)
+
+    if wait:
+        quietly()
+    else:
+        threading.Thread(target=quietly, name="spcs-session-close", daemon=True).start()
+
+
 class _Abandoned(Exception):
     """The fetching task was cancelled; waiters should try again themselves."""
 
@@ -37,15 +55,19 @@ class TokenCache:
         """How many fetches ran (tests and benchmarks read it)."""
 
     def clear(self) -> None:
-        """Forget every token (tests; or after rotating credentials)."""
+        """Forget every token and close the sessions behind them (tests; or after rotating credentials)."""
         with self._lock:
+            dropped = list(self._tokens.values())
             self._tokens.clear()
+        for token in dropped:
+            _release(token, wait=True)
 
     def _claim(self, key: Hashable, reject: Token | None) -> tuple[Token | None, Future[Token], bool]:
         with self._lock:
             current = self._tokens.get(key)
             if current is not None and reject is not None and current.value == reject.value:
                 del self._tokens[key]
+                _release(current)
                 current = None
             if current is not None and current.usable(self._clock()):
                 return current, Future(), False
@@ -60,8 +82,11 @@ class TokenCache:
     def _settle(self, key: Hashable, flight: Future[Token], token: Token | None, error: BaseException | None) -> None:
         with self._lock:
             self._flights.pop(key, None)
+            replaced = self._tokens.get(key)
             if token is not None:
                 self._tokens[key] = token
+        if token is not None and replaced is not None and replaced is not token:
+            _release(replaced)
         if flight.done():
             return
         if token is not None:

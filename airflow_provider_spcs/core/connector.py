@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,12 +60,14 @@ def issue_session_token(connection: Any) -> tuple[str, float | None]:
     """Ask the connection for a session token usable as ``Snowflake Token="..."`` on ingress.
 
     Snowflake's documented recipe (SPCS tutorial 8) is ``conn._rest._token_request("ISSUE")``; the
-    connector has no public API for it. If the private call disappears we fall back to the public
-    (deprecated) ``rest.token``.
+    connector has no public API for it. Connector 5.x (Rust core) keeps it in a compatibility shim.
 
     :return: the token and its validity in seconds (``None`` if the server did not say).
     """
-    rest = getattr(connection, "rest", None) or connection._rest
+    with warnings.catch_warnings():
+        # connector 5.x keeps ``rest`` only for backward compatibility and says so on every access
+        warnings.simplefilter("ignore", DeprecationWarning)
+        rest = connection.rest
     reply = rest._token_request("ISSUE")
     data = reply.get("data") or {}
     token = data.get("sessionToken")
