@@ -19,8 +19,10 @@ from airflow_provider_spcs.testing.auth import AuthFailure, parse_snowflake_toke
 from airflow_provider_spcs.testing.execution import Context, submit
 from airflow_provider_spcs.testing.jwt_verify import JwtRejected
 from airflow_provider_spcs.testing.results import column_meta
+from airflow_provider_spcs.testing.session_sql import run_session_statement
+from airflow_provider_spcs.testing.sql import SqlError
 from airflow_provider_spcs.testing.state import ConnectorSession, EmulatorState
-from airflow_provider_spcs.testing.statements import StatementRecord
+from airflow_provider_spcs.testing.statements import StatementRecord, new_handle
 from airflow_provider_spcs.testing.tokens import TokenError
 from airflow_provider_spcs.testing.world import User
 
@@ -219,6 +221,18 @@ async def query_request(request: Request) -> Response:
     sql_text = body.get("sqlText")
     if not isinstance(sql_text, str):
         return _fail("390142", "Incoming request does not contain a valid payload.")
+    user = state.directory.get(session.user)
+    if user is None:
+        return _fail(SESSION_EXPIRED, "Session user no longer exists. New login required.")
+    try:
+        local = run_session_statement(sql_text, session, user)
+    except SqlError as exc:
+        return _fail(exc.code, exc.message, {"sqlState": exc.sql_state})
+    if local is not None:
+        record = StatementRecord(new_handle(), session.user)
+        record.finish(local)
+        state.statements.add(record)
+        return _query_payload(session, record)
     ctx = Context(session.user, session.role, session.database, session.schema)
     multi = 1
     parameters = body.get("parameters")
