@@ -51,6 +51,7 @@ def poll_service_once(
     deadline: float | None,
     also_wait: Sequence[ServiceStatus] = (),
     wait_for_endpoints: bool | Sequence[str] = False,
+    log: logging.Logger | Any = None,
 ) -> ServiceEvent | None:
     """One observation on the worker: the final event, or ``None`` to keep waiting."""
     flow = observe(
@@ -76,10 +77,16 @@ def wait_for_service(
     """Poll on the worker until final; the blocking twin of the triggers' loop."""
     while True:
         event = poll_service_once(
-            hook, service, targets, deadline=deadline, also_wait=also_wait, wait_for_endpoints=wait_for_endpoints
+            hook,
+            service,
+            targets,
+            deadline=deadline,
+            also_wait=also_wait,
+            wait_for_endpoints=wait_for_endpoints,
+            log=log,
         )
         if event is not None:
             return event
         pause = poll_interval if deadline is None else max(0.0, min(poll_interval, deadline - time.time()))
-        log.info("Service %s not there yet; next check in %.0f s", service, pause)
+        log.info("Next check of %s in %.1f s", service, pause)
         time.sleep(pause)

@@ -151,20 +151,14 @@ class SpcsEndpointOperator(BaseOperator):
                 return self._result(responses)
             request = next_request
 
-    def execute_complete(
-        self,
-        context: Context,
-        event: dict[str, Any] | None = None,
-        base: str = "",
-        request: dict[str, Any] | None = None,
-        pages: list[dict[str, Any]] | None = None,
-    ) -> Any:
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Resume after the trigger: check this page, then defer for the next one or finish."""
         parsed = ResponseEvent.from_payload(event)
         parsed.raise_for_status()
-        previous = list(pages or [])
+        base, request = str(parsed.carry.get("base") or ""), dict(parsed.carry.get("request") or {})
+        pages = list(parsed.carry.get("pages") or [])
         page = {
-            "method": (request or {}).get("method", "GET"),
+            "method": request.get("method", "GET"),
             "url": parsed.url,
             "status_code": parsed.status_code,
             "text": parsed.text,
@@ -172,11 +166,11 @@ class SpcsEndpointOperator(BaseOperator):
         }
         response = _rebuild(page)
         self._check(response)
-        previous.append(page)
-        next_request = self._next_request(base, request or {}, response)
+        pages.append(page)
+        next_request = self._next_request(base, request, response)
         if next_request is not None:
-            self._defer(base, next_request, pages=previous)
-        return self._result([_rebuild(p) for p in previous])
+            self._defer(base, next_request, pages=pages)
+        return self._result([_rebuild(p) for p in pages])
 
     def _defer(self, base: str, request: dict[str, Any], *, pages: list[dict[str, Any]]) -> None:
         self._warn_if_not_idempotent()
@@ -189,9 +183,9 @@ class SpcsEndpointOperator(BaseOperator):
                 url=request["url"],
                 request_kwargs=kwargs,
                 deadline=deadline,
+                carry={"base": base, "request": request, "pages": pages},
             ),
             method_name="execute_complete",
-            kwargs={"base": base, "request": request, "pages": pages},
             timeout=defer_timeout(deadline),
         )
 

@@ -147,7 +147,6 @@ class SpcsExecuteJobOperator(BaseOperator):
         self.log.info("Submitted job service %s (%s)", job.name, reply)
         if started and started.split(".")[-1].strip('"').upper() != job.qualified_name.name.upper():
             self.log.warning("Snowflake reported job %s; tracking %s as submitted", started, job.name)
-        context["ti"].xcom_push(key="job_name", value=job.name)
 
         deadline = deadline_after(self.wait_timeout)
         targets = list(JOB_SUCCESS_STATUSES)

@@ -117,6 +117,7 @@ class ResponseEvent:
     :param content_type: the response's ``Content-Type``, so ``.json()`` works after rebuilding.
     :param message: error or timeout description.
     :param error_type: class name of the error, for ``status == error``.
+    :param carry: the trigger's ``carry`` kwarg, handed back to the operator.
     """
 
     status: EventStatus
@@ -126,6 +127,7 @@ class ResponseEvent:
     content_type: str | None = None
     message: str = ""
     error_type: str | None = None
+    carry: dict[str, Any] = field(default_factory=dict)
     kind: str = "response"
 
     def to_payload(self) -> dict[str, Any]:
@@ -146,6 +148,7 @@ class ResponseEvent:
             content_type=data.get("content_type"),
             message=str(data.get("message") or ""),
             error_type=data.get("error_type"),
+            carry=dict(data.get("carry") or {}),
         )
 
     def raise_for_status(self) -> None:

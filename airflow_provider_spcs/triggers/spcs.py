@@ -16,6 +16,7 @@ Rules every trigger here follows:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -186,6 +187,8 @@ class SpcsEndpointTrigger(BaseTrigger):
     :param request_kwargs: plain-value request parts (``params``, ``headers``, ``data``, ``json``,
         ``timeout`` and extra httpx options). Credentials are added by the hook inside ``run()``.
     :param deadline: absolute deadline, epoch seconds, for the whole request.
+    :param carry: plain JSON the operator needs back (its request and earlier pages), returned
+        untouched in the event: ``dag.test()`` does not hand ``defer(kwargs=...)`` back.
     """
 
     def __init__(
@@ -196,9 +199,11 @@ class SpcsEndpointTrigger(BaseTrigger):
         url: str,
         request_kwargs: dict[str, Any] | None = None,
         deadline: float | None = None,
+        carry: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.spcs_conn_id = spcs_conn_id
+        self.carry = dict(carry or {})
         self.method = method.upper()
         self.url = url
         self.request_kwargs = dict(request_kwargs or {})
@@ -212,6 +217,7 @@ class SpcsEndpointTrigger(BaseTrigger):
             "url": self.url,
             "request_kwargs": self.request_kwargs,
             "deadline": self.deadline,
+            "carry": self.carry,
         }
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
@@ -223,6 +229,7 @@ class SpcsEndpointTrigger(BaseTrigger):
             event = ResponseEvent(EventStatus.ERROR, self.url, message=str(exc), error_type=type(exc).__name__)
         finally:
             await hook.aclose()
+        event = dataclasses.replace(event, carry=self.carry)
         yield TriggerEvent(event.to_payload())  # type: ignore[no-untyped-call]
 
     async def _send(self, hook: SpcsHook) -> ResponseEvent:

@@ -1,0 +1,131 @@
+"""Each example DAG run end to end with ``dag.test()`` against the emulator, sync and deferred.
+
+``dag.test()`` does not raise when a task fails, so every test asserts the run state, each task's
+state and the XCom values. Triggers run inline, so the deferred variants exercise the triggers'
+``run()`` through real sockets too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from airflow_provider_spcs.testing import SpcsEmulator
+from airflow_provider_spcs.testing.handlers import paginated_handler
+
+pytestmark = [pytest.mark.dagtest, pytest.mark.usefixtures("airflow_db")]
+
+
+@pytest.fixture(autouse=True)
+def _info_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+
+
+def _run(dag: Any) -> tuple[str, dict[str, str], Any]:
+    dr = dag.test()
+    states = {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
+    return str(dr.state), states, dr
+
+
+def _triggers_run(caplog: pytest.LogCaptureFixture) -> int:
+    """How many triggers ``dag.test()`` ran inline (it logs one line per trigger)."""
+    return sum("[DAG TEST] running trigger in line" in m for m in caplog.messages)
+
+
+def _expected(variant: str, n: int) -> int:
+    return n if variant else 0
+
+
+def _xcom(dr: Any, task_id: str) -> Any:
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = session.scalars(
+            XComModel.get_many(run_id=dr.run_id, dag_ids=dr.dag_id, task_ids=task_id, key="return_value")
+        ).first()
+        assert row is not None, f"no XCom from {task_id}"
+        return XComModel.deserialize_value(row)
+
+
+@pytest.mark.parametrize("variant", ["", "_deferrable"])
+def test_endpoint_example(variant: str, spcs: SpcsEmulator, spcs_conn: str, caplog: pytest.LogCaptureFixture) -> None:
+    import example_spcs_endpoint as module
+
+    # Start PENDING with the endpoint still provisioning, so the sensor has to wait (or defer).
+    spcs.service("ECHO_SERVICE").start_after(polls=2)
+    dag = getattr(module, f"example_spcs_endpoint{variant}")
+    state, states, dr = _run(dag)
+    assert state == "success"
+    assert states == {"wait_for_service": "success", "call_endpoint": "success", "summarize": "success"}
+    assert _triggers_run(caplog) == _expected(variant, 2)  # the sensor's wait and the request
+    echo = _xcom(dr, "call_endpoint")
+    assert echo["path"] == "/greet"
+    assert echo["query"] == {"run_id": dr.run_id}
+    assert "authorization" not in echo["headers"]  # the proxy strips the Snowflake credential
+    assert _xcom(dr, "summarize") == {"caller": "SPCS_USER", "path": "/greet", "run_id": dr.run_id}
+    assert _xcom(dr, "wait_for_service") is None or _xcom(dr, "wait_for_service") == "RUNNING"
+    # At most one key-pair JWT -> OAuth exchange: the token cache is process-wide, so an earlier
+    # test's token may still serve this run; never one exchange per call.
+    assert spcs.stats()["exchanges"] <= 1
+
+
+@pytest.mark.parametrize("variant", ["", "_deferrable"])
+def test_pagination_example_with_pat(
+    variant: str, spcs: SpcsEmulator, spcs_conn_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import example_spcs_pagination as module
+
+    spcs_conn_factory("pat", conn_id="snowflake_spcs_pat")
+    try:
+        spcs.service("CATALOG_SERVICE")
+    except KeyError:
+        spcs.add_service("CATALOG_SERVICE", endpoints=(("api", True),))
+    spcs.set_handler("CATALOG_SERVICE", "api", paginated_handler(25, page_size=10))
+    state, states, dr = _run(getattr(module, f"example_spcs_pagination{variant}"))
+    assert state == "success"
+    assert states == {"fetch_catalog": "success", "count": "success"}
+    assert _triggers_run(caplog) == _expected(variant, 3)  # one deferral per page
+    assert _xcom(dr, "fetch_catalog") == list(range(25))
+    assert _xcom(dr, "count") == 25
+    assert spcs.stats()["requests"].get("ingress") == 3  # three pages, one request each
+    assert spcs.stats()["jwts_verified"] == 0  # PAT: no key-pair JWT anywhere
+
+
+@pytest.mark.parametrize("variant", ["", "_deferrable"])
+def test_job_example(variant: str, spcs: SpcsEmulator, spcs_conn: str, caplog: pytest.LogCaptureFixture) -> None:
+    import example_spcs_job as module
+
+    state, states, dr = _run(getattr(module, f"example_spcs_job{variant}"))
+    assert state == "success"
+    assert states == {"run_job": "success", "report": "success"}
+    assert _triggers_run(caplog) == _expected(variant, 1)
+    result = _xcom(dr, "run_job")
+    assert result["status"] == "DONE"
+    assert result["job_name"].startswith("AIRFLOW_JOB_")
+    assert _xcom(dr, "report") == f"{result['job_name']} ended DONE"
+    with pytest.raises(KeyError):
+        spcs.service(result["job_name"])  # drop_on_completion removed it
+
+
+@pytest.mark.parametrize("variant", ["", "_deferrable"])
+def test_lifecycle_examples(variant: str, spcs: SpcsEmulator, spcs_conn: str, caplog: pytest.LogCaptureFixture) -> None:
+    import example_spcs_lifecycle as module
+
+    state, states, dr = _run(getattr(module, f"example_spcs_nightly_suspend{variant}"))
+    assert (state, states) == ("success", {"suspend": "success"})
+    assert _triggers_run(caplog) == _expected(variant, 1)
+    assert _xcom(dr, "suspend") == "SUSPENDED"
+    caplog.clear()
+    assert spcs.service("ECHO_SERVICE").status == "SUSPENDED"
+
+    state, states, dr = _run(getattr(module, f"example_spcs_morning_resume{variant}"))
+    assert state == "success"
+    assert states == {"resume": "success", "endpoint_ready": "success", "smoke_test": "success"}
+    # resume defers (PENDING first); the sensor then finds RUNNING at once and does not defer
+    assert _triggers_run(caplog) == _expected(variant, 1)
+    assert _xcom(dr, "resume") == "RUNNING"
+    assert _xcom(dr, "smoke_test") == 200
+    assert spcs.service("ECHO_SERVICE").status == "RUNNING"
