@@ -17,6 +17,7 @@ _ROUTE_PREFIXES = (
     (sql_api.BASE, "sql_api"),
     ("/session/v1/login-request", "login"),
     ("/queries/", "query"),
+    ("/monitoring/queries/", "query"),
     ("/session/token-request", "token_request"),
     (oauth.CUSTOMER_OAUTH_PATH, "oauth_server"),
     ("/session/heartbeat", "heartbeat"),
@@ -55,6 +56,9 @@ def build_account_app(state: EmulatorState) -> ASGIApp:
             Route("/session/v1/login-request", connector_protocol.login_request, methods=["POST"]),
             Route("/queries/v1/query-request", connector_protocol.query_request, methods=["POST"]),
             Route("/queries/{query_id}/result", connector_protocol.query_result, methods=["GET"]),
+            Route("/monitoring/queries/{query_id}", connector_protocol.query_monitoring, methods=["GET"]),
+            # connector 5.x joins the path with a doubled slash
+            Route("/monitoring/queries//{query_id}", connector_protocol.query_monitoring, methods=["GET"]),
             Route("/session/token-request", connector_protocol.token_request, methods=["POST"]),
             Route("/session/heartbeat", connector_protocol.heartbeat, methods=["POST"]),
             Route("/telemetry/send", connector_protocol.telemetry, methods=["POST"]),

@@ -31,6 +31,7 @@ ROLE_NOT_GRANTED = "390189"
 SESSION_EXPIRED = "390112"
 MASTER_EXPIRED = "390114"
 QUERY_IN_PROGRESS = "333333"
+ASYNC_IN_PROGRESS = "333334"
 # How long a synchronous connector query may keep the request open while a job runs.
 SYNC_QUERY_WAIT = 30.0
 
@@ -241,9 +242,42 @@ async def query_request(request: Request) -> Response:
             if key.upper() == "MULTI_STATEMENT_COUNT":
                 multi = int(value)
     record = submit(state, sql_text, ctx, multi_count=multi)
-    if not body.get("asyncExec"):
-        await _wait(record)
+    if body.get("asyncExec"):
+        # Like Snowflake: an async submit only hands back the query id; the client then asks
+        # /monitoring/queries/{id} for the status and /queries/{id}/result for the rows.
+        return JSONResponse(
+            {
+                "success": True,
+                "code": ASYNC_IN_PROGRESS,
+                "message": "Asynchronous execution in progress.",
+                "data": {"queryId": record.handle, "getResultUrl": f"/queries/{record.handle}/result"},
+            }
+        )
+    await _wait(record)
     return _query_payload(session, record)
+
+
+_MONITORING_STATUS = {"pending": "RUNNING", "done": "SUCCESS", "failed": "FAILED_WITH_ERROR", "cancelled": "ABORTED"}
+
+
+async def query_monitoring(request: Request) -> Response:
+    """``GET /monitoring/queries/{id}``: status of a query (used by ``get_query_status``)."""
+    state: EmulatorState = request.app.state.emulator
+    session = _session_of(request)
+    if isinstance(session, Response):
+        return session
+    record = state.statements.get(request.path_params["query_id"])
+    if record is None or record.user != session.user:
+        return _ok({"queries": []})
+    record.poll()
+    entry: dict[str, Any] = {
+        "id": record.handle,
+        "status": _MONITORING_STATUS[record.state],
+        "state": record.state.upper(),
+    }
+    if record.error is not None:
+        entry.update(errorCode=record.error.code, errorMessage=record.error.message)
+    return _ok({"queries": [entry]})
 
 
 async def query_result(request: Request) -> Response:

@@ -126,3 +126,19 @@ def test_issued_session_token_opens_ingress_until_logout(spcs: SpcsEmulator, cli
     assert spcs.stats()["requests"]["token_request"] == 1
     conn.close()
     assert client.get(spcs.ingress_url(), headers=snowflake_token(token)).status_code == 401
+
+
+def test_async_query_status_and_results(spcs: SpcsEmulator) -> None:
+    sql = "EXECUTE JOB SERVICE IN COMPUTE POOL SPCS_POOL FROM @SPCS_DB.APP.SPECS SPECIFICATION_FILE='job.yaml' NAME=ASYNC_JOB"
+    with connect(spcs, user=spcs.user, password=spcs.password) as conn:
+        cursor = conn.cursor()
+        cursor.execute_async(sql)
+        query_id = cursor.sfqid
+        statuses = [conn.get_query_status(query_id).name for _ in range(5)]
+        assert statuses[0] == "RUNNING"
+        assert statuses[-1] == "SUCCESS"
+        cursor.get_results_from_sfqid(query_id)
+        assert cursor.fetchall() == [("Job ASYNC_JOB completed successfully with status: DONE.",)]
+        cursor.execute_async("DESCRIBE SERVICE NO_SUCH_SERVICE")
+        with pytest.raises(ProgrammingError):
+            conn.get_query_status_throw_if_error(cursor.sfqid)
