@@ -92,6 +92,22 @@ def open_session(kwargs: Mapping[str, Any]) -> Token:
     return Token(value, started + lifetime, started, "session", holder=connection)
 
 
+def _type_name(type_code: Any) -> str:
+    from snowflake.connector.constants import FIELD_ID_TO_NAME  # type: ignore[attr-defined,unused-ignore]
+
+    return str(FIELD_ID_TO_NAME.get(type_code, "TEXT")) if isinstance(type_code, int) else "TEXT"
+
+
+def _normalise(value: Any, type_name: str) -> Any:
+    # Values the connector left as text get the same conversion as SQL API cells, so rows look alike
+    # whichever path ran the statement.
+    if isinstance(value, str):
+        from airflow_provider_spcs.core.sql_api import convert_cell
+
+        return convert_cell(value, type_name)
+    return value
+
+
 def run_query(kwargs: Mapping[str, Any], statement: str) -> list[dict[str, Any]]:
     """Log in, run one statement, return rows keyed by lowercase column name, log out (blocking).
 
@@ -112,7 +128,12 @@ def run_query(kwargs: Mapping[str, Any], statement: str) -> list[dict[str, Any]]
                     statement_handle=exc.sfqid,
                     status_code=None,
                 ) from None
-            names = [str(col[0]).lower() for col in cursor.description or ()]
-            return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
+            description = list(cursor.description or ())
+            names = [str(col[0]).lower() for col in description]
+            types = [_type_name(col[1]) for col in description]
+            return [
+                {name: _normalise(value, kind) for name, value, kind in zip(names, row, types, strict=False)}
+                for row in cursor.fetchall()
+            ]
     finally:
         connection.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -61,15 +62,22 @@ def convert_cell(value: Any, column_type: str, scale: int | None = None) -> Any:
         if kind == "boolean":
             return value.strip().lower() in ("true", "1")
         if kind.startswith("timestamp"):
-            seconds = value.split()[0]
-            try:
-                return dt.datetime.fromtimestamp(float(seconds), tz=dt.UTC)
-            except ValueError:
-                parsed = dt.datetime.fromisoformat(value)
-                return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+            return _timestamp(value)
     except (ValueError, ArithmeticError):
         return value
     return value
+
+
+def _timestamp(value: str) -> dt.datetime:
+    """Epoch seconds (``"1620151584.132000000"``, optionally ``" <offset minutes>"``) or ISO-like text."""
+    text = value.strip()
+    try:
+        return dt.datetime.fromtimestamp(float(text.split()[0]), tz=dt.UTC)
+    except ValueError:
+        pass
+    # "2026-11-22 11:10:16.900 +0000": fromisoformat wants the offset glued to the time
+    parsed = dt.datetime.fromisoformat(re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _headers() -> dict[str, str]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseHook
 
-from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsError, SpcsNotReadyError
+from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsNotReadyError
 from airflow_provider_spcs.core.identifiers import parse_object_name
 from airflow_provider_spcs.core.secrets import add_secret_sink
 
@@ -351,12 +351,15 @@ class SpcsHook(BaseHook):
         """
         try:
             config = self.get_config()
-            self.run_sql("SELECT 1")
-        except SpcsError as exc:
-            return False, f"{type(exc).__name__}: {exc}"
+            rows = self.run_sql("SELECT CURRENT_USER() AS USER_NAME, CURRENT_ROLE() AS ROLE_NAME")
         except Exception as exc:  # the UI shows the reason; a crash would hide it
             return False, f"{type(exc).__name__}: {exc}"
-        return True, f"Connected to account {config.account} as {config.user or 'token user'} ({config.auth_method})"
+        who = rows[0] if rows else {}
+        user = who.get("user_name") or config.user
+        return (
+            True,
+            f"Connected to account {config.account} as {user} (role {who.get('role_name')}, {config.auth_method})",
+        )
 
     def close(self) -> None:
         """Close pooled HTTP connections."""

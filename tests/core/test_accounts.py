@@ -25,7 +25,9 @@ def test_jwt_account(account: str, expected: str) -> None:
 
 def test_default_account_url() -> None:
     assert accounts.default_account_url("MyOrg-MyAcct") == "https://myorg-myacct.snowflakecomputing.com"
-    assert accounts.default_account_url("xy12345.us-east-1.aws") == "https://xy12345.us-east-1.aws.snowflakecomputing.com"
+    assert (
+        accounts.default_account_url("xy12345.us-east-1.aws") == "https://xy12345.us-east-1.aws.snowflakecomputing.com"
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,7 +45,10 @@ def test_scope_host(url: str, expected: str) -> None:
 
 
 def test_ingress_base_url() -> None:
-    assert accounts.ingress_base_url("abc-org-acct.snowflakecomputing.app") == "https://abc-org-acct.snowflakecomputing.app"
+    assert (
+        accounts.ingress_base_url("abc-org-acct.snowflakecomputing.app")
+        == "https://abc-org-acct.snowflakecomputing.app"
+    )
     assert accounts.ingress_base_url("http://127.0.0.1:5000/") == "http://127.0.0.1:5000"
 
 
@@ -59,5 +64,5 @@ def test_not_loopback(host: str) -> None:
 
 def test_require_secure_url() -> None:
     assert accounts.require_secure_url("https://x.example/", "f") == "https://x.example"
-    with pytest.raises(SpcsConfigError, match="^f: refusing"):
+    with pytest.raises(SpcsConfigError, match=r"^f: refusing"):
         accounts.require_secure_url("http://x.example/", "f")

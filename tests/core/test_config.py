@@ -13,7 +13,9 @@ from airflow_provider_spcs.core.errors import SpcsConfigError
 NO_ENV: dict[str, str] = {}
 
 
-def cfg(login: str | None = "alice", password: str | None = None, env: dict[str, str] | None = None, **extra: object) -> SpcsConfig:
+def cfg(
+    login: str | None = "alice", password: str | None = None, env: dict[str, str] | None = None, **extra: object
+) -> SpcsConfig:
     return SpcsConfig.from_connection(login=login, password=password, extra=extra, env=NO_ENV if env is None else env)
 
 
@@ -29,7 +31,15 @@ def test_key_pair_inferred_and_defaults(rsa_key) -> None:
     ("extra", "password", "expected"),
     [
         ({"token": "pat-value"}, None, "pat"),
-        ({"oauth_token_endpoint": "https://idp.example.com/token", "oauth_client_id": "c", "oauth_client_secret": "s"}, None, "oauth"),
+        (
+            {
+                "oauth_token_endpoint": "https://idp.example.com/token",
+                "oauth_client_id": "c",
+                "oauth_client_secret": "s",
+            },
+            None,
+            "oauth",
+        ),
         ({}, "pw", "password"),
     ],
 )
@@ -47,7 +57,9 @@ def test_prefixed_extras_are_a_fallback() -> None:
     c = SpcsConfig.from_connection(
         login="u",
         password=None,
-        extra=json.dumps({"extra__snowflake_spcs__account": "legacy", "account": "", "extra__snowflake_spcs__token": "t"}),
+        extra=json.dumps(
+            {"extra__snowflake_spcs__account": "legacy", "account": "", "extra__snowflake_spcs__token": "t"}
+        ),
         env=NO_ENV,
     )
     assert (c.account, c.auth_method) == ("legacy", "pat")
@@ -61,9 +73,19 @@ def test_bare_key_wins_over_prefixed() -> None:
 def test_inside_spcs_defaults(tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("t")
-    env = {"SNOWFLAKE_HOST": "snowflake.us-west-2.internal", "SNOWFLAKE_ACCOUNT": "XY12345", "SNOWFLAKE_DATABASE": "DB", "SNOWFLAKE_SCHEMA": "SC"}
+    env = {
+        "SNOWFLAKE_HOST": "snowflake.us-west-2.internal",
+        "SNOWFLAKE_ACCOUNT": "XY12345",
+        "SNOWFLAKE_DATABASE": "DB",
+        "SNOWFLAKE_SCHEMA": "SC",
+    }
     c = cfg(login=None, env=env, auth_method="spcs_token", token_file=str(token_file))
-    assert (c.account, c.account_url, c.database, c.schema) == ("XY12345", "https://snowflake.us-west-2.internal", "DB", "SC")
+    assert (c.account, c.account_url, c.database, c.schema) == (
+        "XY12345",
+        "https://snowflake.us-west-2.internal",
+        "DB",
+        "SC",
+    )
 
 
 def test_passphrase_falls_back_to_password(rsa_key) -> None:
@@ -75,7 +97,7 @@ def test_passphrase_falls_back_to_password(rsa_key) -> None:
 def test_pat_exchange_flag() -> None:
     assert cfg(account="a", token="t", pat_exchange="true").pat_exchange is True
     assert cfg(account="a", token="t", pat_exchange=False).pat_exchange is False
-    with pytest.raises(SpcsConfigError, match="extra.pat_exchange"):
+    with pytest.raises(SpcsConfigError, match=r"extra\.pat_exchange"):
         cfg(account="a", token="t", pat_exchange="maybe")
 
 
@@ -93,16 +115,41 @@ SECRET = "s3cr3t-value-never-echoed"
     ("kwargs", "field", "words"),
     [
         ({"account": "a", "auth_method": "kerberos", "token": SECRET}, "extra.auth_method", "unknown auth method"),
-        ({"account": "a", "private_key_content": SECRET, "private_key_file": "/k.p8"}, "extra.private_key_file", "not both"),
+        (
+            {"account": "a", "private_key_content": SECRET, "private_key_file": "/k.p8"},
+            "extra.private_key_file",
+            "not both",
+        ),
         ({"token": SECRET}, "extra.account", "required"),
         ({"account": "a", "private_key_file": "/nonexistent/key.p8"}, "extra.private_key_file", "cannot read"),
         ({"account": "a", "auth_method": "pat"}, "extra.token", "needs the programmatic access token"),
-        ({"account": "a", "auth_method": "spcs_token", "token_file": "/nonexistent/token"}, "extra.token_file", "does not exist"),
+        (
+            {"account": "a", "auth_method": "spcs_token", "token_file": "/nonexistent/token"},
+            "extra.token_file",
+            "does not exist",
+        ),
         ({"account": "a", "auth_method": "oauth"}, "extra.oauth_token_endpoint", "needs an access token"),
         ({"account": "a", "oauth_token_endpoint": "https://idp/token"}, "extra.oauth_client_id", "oauth_client_id"),
-        ({"account": "a", "oauth_token_endpoint": "https://idp/token", "oauth_client_id": "c"}, "extra.oauth_client_secret", "oauth_refresh_token"),
-        ({"account": "a", "oauth_token_endpoint": "http://idp.example.com/token", "oauth_client_id": "c", "oauth_client_secret": SECRET}, "extra.oauth_token_endpoint", "plain http"),
-        ({"account": "a", "token": SECRET, "account_url": "http://myorg-myacct.snowflakecomputing.com"}, "extra.account_url", "plain http"),
+        (
+            {"account": "a", "oauth_token_endpoint": "https://idp/token", "oauth_client_id": "c"},
+            "extra.oauth_client_secret",
+            "oauth_refresh_token",
+        ),
+        (
+            {
+                "account": "a",
+                "oauth_token_endpoint": "http://idp.example.com/token",
+                "oauth_client_id": "c",
+                "oauth_client_secret": SECRET,
+            },
+            "extra.oauth_token_endpoint",
+            "plain http",
+        ),
+        (
+            {"account": "a", "token": SECRET, "account_url": "http://myorg-myacct.snowflakecomputing.com"},
+            "extra.account_url",
+            "plain http",
+        ),
         ({"account": "a", "token": SECRET, "account_url": "ftp://x"}, "extra.account_url", "https://"),
         ({"account": "a", "auth_method": "password"}, "password", "needs the password"),
         ({"account": "a"}, "extra.auth_method", "cannot infer"),
@@ -119,7 +166,7 @@ def test_bad_inputs_name_the_setting(kwargs: dict[str, str], field: str, words: 
 
 
 def test_key_pair_needs_login(rsa_key) -> None:
-    with pytest.raises(SpcsConfigError, match="^login: "):
+    with pytest.raises(SpcsConfigError, match=r"^login: "):
         cfg(login=None, account="a", private_key_content=rsa_key.pem)
 
 
@@ -129,9 +176,9 @@ def test_loopback_http_is_allowed() -> None:
 
 
 def test_extra_must_be_json_object() -> None:
-    with pytest.raises(SpcsConfigError, match="^extra: "):
+    with pytest.raises(SpcsConfigError, match=r"^extra: "):
         SpcsConfig.from_connection(login="u", password=None, extra="[1]", env=NO_ENV)
-    with pytest.raises(SpcsConfigError, match="^extra: "):
+    with pytest.raises(SpcsConfigError, match=r"^extra: "):
         SpcsConfig.from_connection(login="u", password=None, extra="{not json", env=NO_ENV)
 
 

@@ -76,7 +76,9 @@ def test_encrypted_without_passphrase(rsa_key) -> None:
 
 
 def test_wrong_passphrase(rsa_key) -> None:
-    err = _raises("extra.private_key_passphrase", "wrong passphrase", content=rsa_key.encrypted_pem, passphrase="nope-secret")
+    err = _raises(
+        "extra.private_key_passphrase", "wrong passphrase", content=rsa_key.encrypted_pem, passphrase="nope-secret"
+    )
     assert "nope-secret" not in str(err)
 
 
@@ -87,10 +89,14 @@ def test_passphrase_is_ignored_for_unencrypted_key(rsa_key) -> None:
 
 def test_small_and_non_rsa_keys() -> None:
     small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    pem = small.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    pem = small.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     _raises("extra.private_key_content", "at least 2048", content=pem)
     ec_key = ec.generate_private_key(ec.SECP256R1())
-    pem = ec_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    pem = ec_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     _raises("extra.private_key_content", "must be an RSA", content=pem)
 
 

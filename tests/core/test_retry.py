@@ -70,23 +70,28 @@ def test_attempts_are_bounded() -> None:
     policy = RetryPolicy(max_attempts=3, random=lambda: 0.0)
     result, sent, sleeps = _drive(send_with_retries(_req, policy), [httpx.Response(503)] * 3)
     assert result.status_code == 503
-    assert len(sent) == 3 and len(sleeps) == 2
+    assert len(sent) == 3
+    assert len(sleeps) == 2
 
 
 def test_other_4xx_are_not_retried() -> None:
     result, sent, _ = _drive(send_with_retries(_req, RetryPolicy()), [httpx.Response(400)])
-    assert result.status_code == 400 and len(sent) == 1
+    assert result.status_code == 400
+    assert len(sent) == 1
 
 
 def test_non_idempotent_not_retried_on_503_or_read_errors() -> None:
     policy = RetryPolicy(random=lambda: 0.0)
     result, sent, _ = _drive(send_with_retries(_req, policy, idempotent=False), [httpx.Response(503)])
-    assert result.status_code == 503 and len(sent) == 1
+    assert result.status_code == 503
+    assert len(sent) == 1
     with pytest.raises(SpcsApiError) as info:
         _drive(send_with_retries(_req, policy, idempotent=False), [httpx.ReadTimeout("slow")])
     assert info.value.retryable
     # a connect error means nothing was sent: safe to retry even a POST
-    result, sent, _ = _drive(send_with_retries(_req, policy, idempotent=False), [httpx.ConnectError("down"), httpx.Response(201)])
+    result, sent, _ = _drive(
+        send_with_retries(_req, policy, idempotent=False), [httpx.ConnectError("down"), httpx.Response(201)]
+    )
     assert result.status_code == 201
 
 

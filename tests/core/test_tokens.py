@@ -21,13 +21,15 @@ def test_states() -> None:
     assert token.state(500) is TokenState.FRESH
     assert token.state(950) is TokenState.STALE
     assert token.state(1000) is TokenState.INVALID
-    assert token.usable(939) and not token.usable(941)
+    assert token.usable(939)
+    assert not token.usable(941)
 
 
 def test_short_tokens_get_proportional_skew() -> None:
     token = Token("v", expires_at=10.0, issued_at=0.0)
     assert token.skew() == 1.0
-    assert token.usable(8.9) and not token.usable(9.1)
+    assert token.usable(8.9)
+    assert not token.usable(9.1)
 
 
 def test_value_hidden_from_repr() -> None:

@@ -34,7 +34,9 @@ def test_sync_ingress_and_describe(spcs: SpcsEmulator, make_hook, method: str) -
 async def test_async_ingress_and_describe(spcs: SpcsEmulator, make_hook, method: str) -> None:
     hook = make_hook(method)
     url = spcs.ingress_url()
-    response, status = await asyncio.gather(hook.arequest("GET", f"{url}/a"), hook.aget_service_status("app.echo_service"))
+    response, status = await asyncio.gather(
+        hook.arequest("GET", f"{url}/a"), hook.aget_service_status("app.echo_service")
+    )
     assert response.json()["headers"]["sf-context-current-user"] == spcs.user
     assert status == "RUNNING"
     assert (await hook.adescribe_service("ECHO_SERVICE"))["status"] == "RUNNING"
@@ -59,7 +61,9 @@ async def test_aingress_headers(spcs: SpcsEmulator, make_hook) -> None:
 
 def test_encrypted_key_with_passphrase(spcs: SpcsEmulator, make_hook) -> None:
     hook = make_hook(
-        "key_pair", private_key_content=spcs.encrypted_private_key_pem("pass-phrase-1"), private_key_passphrase="pass-phrase-1"
+        "key_pair",
+        private_key_content=spcs.encrypted_private_key_pem("pass-phrase-1"),
+        private_key_passphrase="pass-phrase-1",
     )
     assert hook.request("GET", spcs.ingress_url()).status_code == 200
 

@@ -81,7 +81,8 @@ def test_threads_and_tasks_share_one_exchange(spcs: SpcsEmulator, make_hook) -> 
     for t in threads:
         t.join()
     assert not errors
-    assert statuses == [200] * 10 and async_statuses == [200] * 10
+    assert statuses == [200] * 10
+    assert async_statuses == [200] * 10
     assert spcs.stats()["exchanges"] == 1
 
 
