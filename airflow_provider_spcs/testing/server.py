@@ -22,7 +22,9 @@ _STOP_TIMEOUT = 5.0
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """A listening TCP socket on ``host:port`` (0 = a free port chosen by the OS)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto must be IPPROTO_TCP (not the default 0): asyncio only sets TCP_NODELAY on accepted
+    # sockets whose proto says TCP, and without it Nagle + delayed ACK add ~40 ms per response.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
