@@ -361,7 +361,7 @@ class SpcsEmulator:
         self.clear_faults()
         with self.state.lock:
             self.state.handlers.clear()
-        self.state.settings.token_lifetime, self.state.settings.clock_skew = self._initial
+        self.state.settings = Settings(token_lifetime=self._initial[0], clock_skew=self._initial[1])
         if not self._default_world:
             return
         world = self.world

@@ -119,7 +119,9 @@ def test_reset_restores_the_default_world(spcs: SpcsEmulator) -> None:
     spcs.add_user("TEMP_USER")
     spcs.service("ECHO_SERVICE").fail("crash", exit_code=3, restart_count=2)
     spcs.token_lifetime = 5
+    spcs.settings.rows_per_partition = 3
     spcs.reset()
+    assert spcs.settings.rows_per_partition == 1000
     assert [s.name for s in spcs.world.list_services()] == ["ECHO_SERVICE"]
     assert spcs.world.user("TEMP_USER") is None
     assert spcs.service("ECHO_SERVICE").status == "RUNNING"
