@@ -1,8 +1,33 @@
 """A local SPCS emulator: a real HTTP server on 127.0.0.1 that speaks Snowflake's wire protocol.
 
-``SpcsEmulator`` serves connector login, SQL API v2, ``/oauth/token`` and SPCS ingress on loopback
-ports; the pytest plugin (:mod:`.pytest_plugin`) and ``python -m airflow_provider_spcs.testing``
-start it for tests and for manual use.
+Start it from Python (``with SpcsEmulator() as emu: ...``), from pytest (fixtures ``spcs_emulator``,
+``spcs``, ``spcs_conn``, ``spcs_conn_factory``; see :mod:`.pytest_plugin`) or from a shell
+(``python -m airflow_provider_spcs.testing``, which prints ready Airflow connections as JSON lines).
+
+Account port (``emu.account_url``):
+
+=====================================================  =============================================
+``POST /oauth/token``                                  jwt-bearer and PAT token-exchange grants ->
+                                                       bare ingress token (text/plain)
+``POST /external-oauth/token``                         customer OAuth server: client_credentials,
+                                                       refresh_token (JSON access_token)
+``POST /api/v2/statements``                            SQL API v2 submit (``requestId``, ``retry``,
+                                                       ``async``, ``nullable``)
+``GET /api/v2/statements/{handle}[?partition=N]``      poll / fetch a partition
+``POST /api/v2/statements/{handle}/cancel``            cancel
+``POST /session/v1/login-request``                     connector login (SNOWFLAKE, SNOWFLAKE_JWT,
+                                                       PROGRAMMATIC_ACCESS_TOKEN, OAUTH)
+``POST /queries/v1/query-request``                     connector query (sync, ``asyncExec``)
+``GET /queries/{id}/result``, ``GET /monitoring/queries/{id}``  connector polling
+``POST /session/token-request``                        ISSUE / RENEW with the master token
+``POST /session/heartbeat``, ``POST /telemetry/send``, ``POST /session?delete=true``
+``GET /console/login``                                 the sign-in page ingress redirects to
+``GET /_emulator/stats``, ``POST /_emulator/reset_stats``, ``POST /_emulator/inject``,
+``POST /_emulator/clear_faults``, ``GET /_emulator/info``   admin (other processes, benchmarks)
+=====================================================  =============================================
+
+Ingress: each public endpoint has its own port (``emu.ingress_url(service, endpoint)``), any
+method and path, ``Authorization: Snowflake Token="<PAT | exchanged token | session token>"``.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+import jwt
+
 from airflow_provider_spcs.testing.jwt_verify import JwtRejected, VerifiedJwt, verify_keypair_jwt
 from airflow_provider_spcs.testing.state import EmulatorState
 from airflow_provider_spcs.testing.tokens import TokenClaims, TokenError, TokenKind
@@ -24,6 +26,12 @@ INVALID_OAUTH_TOKEN = "390303"
 OAUTH_TOKEN_EXPIRED = "390318"
 SESSION_EXPIRED = "390112"
 
+_CREDENTIAL_OF_TOKEN: dict[TokenKind, CredentialKind] = {
+    "session": "session_token",
+    "spcs": "spcs_token",
+    "oauth": "oauth_token",
+    "ingress": "ingress_token",
+}
 _SNOWFLAKE_TOKEN = re.compile(r'^\s*Snowflake\s+Token\s*=\s*"([^"]*)"\s*$', re.IGNORECASE)
 _BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
 
@@ -82,8 +90,6 @@ def verify_jwt(state: EmulatorState, token: str) -> tuple[User, VerifiedJwt]:
 
 
 def _looks_like_keypair_jwt(token: str) -> bool:
-    import jwt
-
     try:
         return str(jwt.get_unverified_header(token).get("alg", "")).startswith(("RS", "ES"))
     except jwt.PyJWTError:
@@ -106,13 +112,7 @@ def _from_emulator_token(state: EmulatorState, token: str, kinds: tuple[TokenKin
         if session is None:
             raise AuthFailure(SESSION_EXPIRED, "Session no longer exists. New login required.", expired=True)
         role = session.role
-    kind: CredentialKind = {
-        "session": "session_token",
-        "spcs": "spcs_token",
-        "oauth": "oauth_token",
-        "ingress": "ingress_token",
-    }.get(claims.kind, "oauth_token")  # type: ignore[assignment]
-    return Caller(principal, role, kind, claims)
+    return Caller(principal, role, _CREDENTIAL_OF_TOKEN.get(claims.kind, "oauth_token"), claims)
 
 
 def authenticate_sql_api(state: EmulatorState, token: str, token_type: str | None) -> Caller:
