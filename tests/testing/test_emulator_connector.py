@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any
 
@@ -142,3 +143,15 @@ def test_async_query_status_and_results(spcs: SpcsEmulator) -> None:
         cursor.execute_async("DESCRIBE SERVICE NO_SUCH_SERVICE")
         with pytest.raises(ProgrammingError):
             conn.get_query_status_throw_if_error(cursor.sfqid)
+
+
+def test_connector_renews_an_expired_session_token(spcs: SpcsEmulator) -> None:
+    spcs.settings.session_token_lifetime = 0.5
+    with connect(spcs, user=spcs.user, password=spcs.password) as conn:
+        cursor = conn.cursor()
+        time.sleep(0.6)
+        cursor.execute("SELECT CURRENT_USER()")
+        assert cursor.fetchall() == [("SPCS_USER",)]
+    requests = spcs.stats()["requests"]
+    assert requests["token_request"] == 1
+    assert requests["login"] == 1
