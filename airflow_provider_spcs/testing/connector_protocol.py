@@ -9,6 +9,8 @@ the connector raises the matching error (DatabaseError / ProgrammingError).
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import time
 from typing import Any
 
@@ -45,9 +47,12 @@ def _ok(data: Any) -> JSONResponse:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
     try:
-        body = await request.json()
-    except ValueError:
+        if request.headers.get("content-encoding", "").lower() == "gzip":
+            raw = gzip.decompress(raw)
+        body = json.loads(raw)
+    except (ValueError, OSError, EOFError):
         return {}
     return body if isinstance(body, dict) else {}
 

@@ -122,3 +122,16 @@ def test_expired_oauth_token_login(spcs: SpcsEmulator, client: httpx.Client) -> 
         spcs.settings.spcs_token_lifetime = 3600
     time.sleep(0.2)
     assert _login(client, spcs, {"AUTHENTICATOR": "OAUTH", "TOKEN": token})["code"] == "390318"
+
+
+def test_gzip_request_bodies_are_read(spcs: SpcsEmulator, client: httpx.Client) -> None:
+    import gzip
+    import json
+
+    body = gzip.compress(json.dumps({"data": {"LOGIN_NAME": "SPCS_USER", "PASSWORD": spcs.password}}).encode())
+    reply = client.post(
+        f"{spcs.account_url}/session/v1/login-request",
+        content=body,
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+    assert reply.json()["success"] is True
