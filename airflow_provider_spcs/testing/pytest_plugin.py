@@ -30,7 +30,9 @@ def spcs_emulator() -> Iterator[SpcsEmulator]:
 
 @pytest.fixture
 def spcs(spcs_emulator: SpcsEmulator) -> SpcsEmulator:
-    """The session emulator, reset for this test."""
+    """The session emulator, reset for this test (and restarted if a test stopped it)."""
+    if not spcs_emulator.running:
+        spcs_emulator.start()
     spcs_emulator.reset()
     return spcs_emulator
 

@@ -130,3 +130,14 @@ def test_reset_restores_the_default_world(spcs: SpcsEmulator) -> None:
     spcs.reset()
     reply = httpx.get(spcs.ingress_url(), headers={"Authorization": f'Snowflake Token="{spcs.pat}"'})
     assert reply.status_code == 200
+
+
+def test_restart_after_stop() -> None:
+    emu = SpcsEmulator().start()
+    emu.stop()
+    emu.start()
+    try:
+        reply = httpx.get(emu.ingress_url(), headers={"Authorization": f'Snowflake Token="{emu.pat}"'})
+        assert reply.status_code == 200
+    finally:
+        emu.stop()
