@@ -1,0 +1,246 @@
+"""Budgets (PASS/FAIL lines) and the one table, computed from a run's results dict.
+
+Pure functions of the results, so the smoke test can check them without running anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+PARSE_MS_BUDGET = 50.0
+PARSE_MB_BUDGET = 5.0
+REPEATED_RATIO_BUDGET = 1.25
+RSS_PER_TRIGGER_KB_BUDGET = 50.0
+LAG_SLACK_S = 1.0
+
+BUDGET_NAMES = (
+    "parse.extra_ms",
+    "parse.extra_rss_mb",
+    "parse.heavy_modules",
+    "repeated.n100_ratio_loopback",
+    "repeated.n100_ratio_wan20ms",
+    "repeated.one_exchange_every_n",
+    "fanout.one_exchange_every_c",
+    "triggers.one_token_every_k",
+    "triggers.rss_per_trigger_k1000",
+    "triggers.lag_every_k",
+    "stretch.triggers.coalesced_polls",
+)
+"""Every budget line a run reports, in order (a figure that failed still gets its lines, as FAIL)."""
+
+
+def _budget(name: str, budget: str, value: Any, ok: bool, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "budget": budget, "value": value, "pass": bool(ok), **extra}
+
+
+def _safe(name: str, budget: str, compute: Callable[[], tuple[Any, bool]], **extra: Any) -> dict[str, Any]:
+    """A budget line; a figure that is missing or errored counts as FAIL with its reason as value."""
+    try:
+        value, ok = compute()
+    except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError) as exc:
+        return _budget(name, budget, f"not measured ({type(exc).__name__}: {exc})", False, **extra)
+    return _budget(name, budget, value, ok, **extra)
+
+
+def _row(rows: Iterable[dict[str, Any]], **match: Any) -> dict[str, Any]:
+    for row in rows:
+        if all(row.get(k) == v for k, v in match.items()):
+            return row
+    raise KeyError(f"no row {match}")
+
+
+def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The budget lines of issue 5, in :data:`BUDGET_NAMES` order."""
+    parse = results.get("parse", {})
+    calls = results.get("calls", {})
+    trig = results.get("triggers", {})
+    repeated = calls.get("repeated", [])
+
+    def ratio(phase: str) -> tuple[Any, bool]:
+        hook = _row(repeated, phase=phase, variant="hook", n=100)["per_call_ms"]
+        bare = _row(repeated, phase=phase, variant="bare", n=100)["per_call_ms"]
+        value = hook / bare
+        return round(value, 2), value <= REPEATED_RATIO_BUDGET
+
+    def one_exchange_repeated() -> tuple[Any, bool]:
+        hooks = [r for r in repeated if r.get("variant") == "hook"]
+        if not hooks:
+            raise KeyError("no hook rows")
+        value = {f"{r['phase']} N={r['n']}": [r["exchanges_min"], r["exchanges"]] for r in hooks}
+        return value, all(r["exchanges"] == 1 and r["exchanges_min"] == 1 for r in hooks)
+
+    def one_exchange_fanout() -> tuple[Any, bool]:
+        fan = calls["fanout"]
+        if not fan:
+            raise KeyError("no fan-out rows")
+        return {f"C={r['c']}": r["exchanges"] for r in fan}, all(
+            r["exchanges"] == 1 and r["exchanges_min"] == 1 for r in fan
+        )
+
+    def runs() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = trig["runs"]
+        if not found:
+            raise KeyError("no trigger runs")
+        return found
+
+    def one_token() -> tuple[Any, bool]:
+        return {f"K={r['k']}": r["tokens"] for r in runs()}, all(r["tokens"] == 1 for r in runs())
+
+    def rss_k1000() -> tuple[Any, bool]:
+        value = _row(runs(), k=1000)["rss_added_kb_per_trigger"]
+        return round(value, 1), value <= RSS_PER_TRIGGER_KB_BUDGET
+
+    def lag() -> tuple[Any, bool]:
+        limit = trig["poll_interval"] + LAG_SLACK_S
+        worst = max(r["lag_s"] for r in runs())
+        return {f"K={r['k']}": round(r["lag_s"], 2) for r in runs()}, worst <= limit
+
+    def coalesced() -> tuple[Any, bool]:
+        value = {f"K={r['k']}": round(r["requests_per_cycle"], 1) for r in runs()}
+        return value, all(r["requests_per_cycle"] <= 1.5 for r in runs())
+
+    poll = trig.get("poll_interval", "?")
+    return [
+        _safe(
+            "parse.extra_ms",
+            f"<= {PARSE_MS_BUDGET:g} ms over import airflow.sdk",
+            lambda: (round(parse["extra_ms"], 1), parse["extra_ms"] <= PARSE_MS_BUDGET),
+        ),
+        _safe(
+            "parse.extra_rss_mb",
+            f"<= {PARSE_MB_BUDGET:g} MB over import airflow.sdk",
+            lambda: (round(parse["extra_rss_mb"], 2), parse["extra_rss_mb"] <= PARSE_MB_BUDGET),
+        ),
+        _safe(
+            "parse.heavy_modules",
+            "none of snowflake.connector, jwt, cryptography key modules, requests, aiohttp",
+            lambda: (parse["heavy_modules"], not parse["heavy_modules"]),
+        ),
+        _safe(
+            "repeated.n100_ratio_loopback",
+            f"hook/bare per-call median <= {REPEATED_RATIO_BUDGET}x",
+            lambda: ratio("loopback"),
+        ),
+        _safe(
+            "repeated.n100_ratio_wan20ms",
+            f"hook/bare per-call median <= {REPEATED_RATIO_BUDGET}x",
+            lambda: ratio("wan20ms"),
+        ),
+        _safe(
+            "repeated.one_exchange_every_n", "exactly 1 exchange per run (min, max) at every N", one_exchange_repeated
+        ),
+        _safe("fanout.one_exchange_every_c", "exactly 1 exchange per burst at every C", one_exchange_fanout),
+        _safe("triggers.one_token_every_k", "1 token (JWT signatures + exchanges) for all K triggers", one_token),
+        _safe(
+            "triggers.rss_per_trigger_k1000",
+            f"<= {RSS_PER_TRIGGER_KB_BUDGET:g} KB peak RSS per trigger at K=1000",
+            rss_k1000,
+        ),
+        _safe("triggers.lag_every_k", f"flip -> last event <= poll interval ({poll} s) + {LAG_SLACK_S:g} s", lag),
+        _safe(
+            "stretch.triggers.coalesced_polls",
+            "stretch: ~1 SQL API request per schema per poll cycle (SHOW SERVICES IN SCHEMA)",
+            coalesced,
+            stretch=True,
+        ),
+    ]
+
+
+def _oneline(text: Any) -> str:
+    """The last meaningful line of an error (tracebacks end with the exception), table-safe."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip() and not line.strip().startswith("^")]
+    return (lines[-1] if lines else "error")[:200].replace("|", "/")
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:.2f} ms"
+
+
+def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(figure, case, result) rows of the one table."""
+    rows: list[tuple[str, str, str]] = []
+    parse = results.get("parse", {})
+    if "extra_ms" in parse:
+        rows.append(
+            ("parse", "import airflow.sdk alone (baseline)", f"{_ms(parse['sdk_ms'])}, {parse['sdk_rss_mb']:.1f} MB")
+        )
+        rows.append(
+            (
+                "parse",
+                "+ package root, operators, sensors",
+                f"+{_ms(parse['extra_ms'])}, +{parse['extra_rss_mb']:.2f} MB, "
+                f"{parse['new_modules']} new modules, heavy: {', '.join(parse['heavy_modules']) or 'none'}",
+            )
+        )
+        for module, ms in parse["steps_ms"].items():
+            rows.append(("parse", f"  {module}", f"+{_ms(ms)}"))
+    elif "error" in parse:
+        rows.append(("parse", "error", _oneline(parse["error"])))
+    cold = results.get("cold", {})
+    for method in ("key_pair", "pat", "spcs_token", "password"):
+        if method in cold:
+            c = cold[method]
+            rows.append(
+                (
+                    "cold task",
+                    method,
+                    f"{_ms(c['wall_ms'])} process wall (import {_ms(c['import_ms'])}, conn+hook {_ms(c['hook_ms'])}, "
+                    f"first call {_ms(c['first_request_ms'])}); {c['requests']} requests, "
+                    f"{c['exchanges']} exchanges, {c['logins']} logins",
+                )
+            )
+    if "error" in cold:
+        rows.append(("cold task", "error", _oneline(cold["error"])))
+    calls = results.get("calls", {})
+    for r in calls.get("repeated", []):
+        case = f"{r['phase']} N={r['n']} {r['variant']}"
+        if r.get("skipped"):
+            rows.append(("repeated", case, "not run: capped (20 ms x 3 round trips x 1000 calls would take ~1 min)"))
+            continue
+        rows.append(
+            (
+                "repeated",
+                case,
+                f"{_ms(r['per_call_ms'])}/call, total {_ms(r['total_ms'])}, {r['requests']} requests "
+                f"({r['ingress_requests']} ingress), {r['exchanges']} exchanges, x{r['repeats']}",
+            )
+        )
+    for f in calls.get("fanout", []):
+        rows.append(
+            (
+                "fan-out",
+                f"C={f['c']} arequest",
+                f"{f['calls_per_s']:,.0f} calls/s ({_ms(f['elapsed_ms'])}), {f['requests']} requests, "
+                f"{f['exchanges']} exchanges, x{f['repeats']}",
+            )
+        )
+    if "error" in calls:
+        rows.append(("calls", "error", _oneline(calls["error"])))
+    trig = results.get("triggers", {})
+    for t in trig.get("runs", []):
+        rows.append(
+            (
+                "triggerer",
+                f"K={t['k']} (poll {t['poll_interval']:g} s)",
+                f"{t['requests_per_cycle']:.1f} SQL API req/cycle ({t['sql_api_requests']} in {t['poll_cycles']} cycles), "
+                f"{t['jwt_signatures']} JWT signatures, {t['exchanges']} exchanges, "
+                f"+{t['rss_added_kb_per_trigger']:.0f} KB peak RSS/trigger, {_ms(t['cpu_ms_per_poll'])} CPU/poll, "
+                f"lag {t['lag_s']:.2f} s",
+            )
+        )
+    if "error" in trig:
+        rows.append(("triggerer", "error", _oneline(trig["error"])))
+    return rows
+
+
+def render(results: dict[str, Any]) -> str:
+    """The table (Markdown, so docs/performance.md can paste it) and the budget lines."""
+    rows = table_rows(results)
+    out = ["| Figure | Case | Result |", "|---|---|---|"]
+    out += [f"| {f} | {c} | {r} |" for f, c, r in rows]
+    out.append("")
+    for b in results.get("budgets", []):
+        mark = "PASS" if b["pass"] else "FAIL"
+        out.append(f"{mark}  {b['name']}: {b['value']}  (budget: {b['budget']})")
+    return "\n".join(out)

@@ -1,0 +1,208 @@
+"""Figure 5 — triggerer scale: K status triggers in one event loop, as in one triggerer process.
+
+The parent creates K PENDING services (no public endpoints, so no ingress ports), starts the child,
+waits until the child's triggers are polling, lets at least one poll cycle see PENDING, then flips
+every service to RUNNING at a recorded instant. The child reports:
+
+* SQL API requests per poll cycle (total SQL API requests / poll cycles, where cycles are counted
+  on the clock: one at start plus one per ``poll_interval`` until the last event) — K if every
+  trigger polls on its own, 1 per schema if polls were coalesced;
+* JWT signatures (PyJWT ``encode`` calls, counted in the child) and token exchanges (emulator);
+* peak RSS added per trigger (``VmHWM`` reset before the triggers start);
+* CPU time per poll (process CPU time / SQL API requests);
+* lag from the flip to the last event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import math
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
+
+from benchmarks._common import (
+    REPO_ROOT,
+    RESULT_MARKER,
+    Admin,
+    child_args,
+    child_env,
+    delta,
+    emit,
+    peak_rss_kb,
+    reset_peak_rss,
+    rss_kb,
+)
+
+STARTED_MARKER = "BENCH_STARTED "
+CONN_ID = "snowflake_spcs_default"
+
+
+def _count_signatures() -> list[int]:
+    """Count PyJWT ``encode`` calls from now on (the provider calls ``jwt.encode`` at sign time)."""
+    import jwt
+
+    counter = [0]
+    original = jwt.encode
+
+    def counting(*args: Any, **kwargs: Any) -> str:
+        counter[0] += 1
+        return original(*args, **kwargs)
+
+    jwt.encode = counting
+    return counter
+
+
+async def _child(args: dict[str, Any]) -> dict[str, Any]:
+    from airflow_provider_spcs.hooks.spcs import SpcsHook
+    from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
+    from benchmarks.repeated import reset_token_caches
+
+    admin = Admin(args["account_url"])
+    # Warm-up: load every lazily imported module, so the RSS baseline holds code, not triggers.
+    hook = SpcsHook(CONN_ID)
+    await hook.aget_service_status("ECHO_SERVICE")
+    await hook.aclose()
+    reset_token_caches()
+    signatures = _count_signatures()
+    poll = float(args["poll_interval"])
+    deadline = time.time() + float(args["deadline_s"])
+    triggers = [
+        SpcsServiceStatusTrigger(spcs_conn_id=CONN_ID, service=name, poll_interval=poll, deadline=deadline)
+        for name in args["services"]
+    ]
+    before = admin.stats()
+    gc.collect()
+    peak_reset = reset_peak_rss()
+    rss0 = rss_kb()
+    cpu0 = time.process_time()
+
+    async def consume(trigger: SpcsServiceStatusTrigger) -> tuple[float, dict[str, Any]]:
+        async for event in trigger.run():
+            return time.time(), dict(event.payload)
+        raise RuntimeError("trigger ended without an event")
+
+    started = time.time()
+    sys.stdout.write(f"{STARTED_MARKER}{started}\n")
+    sys.stdout.flush()
+    results = await asyncio.wait_for(asyncio.gather(*(consume(t) for t in triggers)), float(args["deadline_s"]) + 30)
+    cpu = time.process_time() - cpu0
+    peak = peak_rss_kb() if peak_reset else rss_kb()
+    counts = delta(before, admin.stats())
+    admin.close()
+    last = max(t for t, _ in results)
+    statuses = sorted({str(p.get("status")) for _, p in results})
+    polls = counts.get("requests.sql_api", 0)
+    cycles = 1 + math.floor((last - started) / poll)
+    return {
+        "k": len(triggers),
+        "started": started,
+        "last_event": last,
+        "statuses": statuses,
+        "sql_api_requests": polls,
+        "poll_cycles": cycles,
+        "requests_per_cycle": polls / cycles,
+        "jwt_signatures": signatures[0],
+        "exchanges": counts["exchanges"],
+        "tokens": signatures[0] + counts["exchanges"],
+        "rss_added_kb_per_trigger": (peak - rss0) / len(triggers),
+        "peak_rss_exact": peak_reset,
+        "cpu_ms_per_poll": cpu * 1000 / polls if polls else 0.0,
+        "cpu_ms_per_cycle": cpu * 1000 / cycles,
+    }
+
+
+def _reader(stream: Any, lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put("")
+
+
+def run_one(emu: Any, k: int, poll_interval: float, timeout: float = 240.0) -> dict[str, Any]:
+    """K triggers in one child; the parent flips the services once the child polls."""
+    names = [f"BENCH_K{k}_{i:04d}" for i in range(k)]
+    for name in names:
+        emu.add_service(name, endpoints=(), status="PENDING")
+    name, value = emu.connection_env(auth_method="key_pair")
+    args = {
+        "account_url": emu.account_url,
+        "services": names,
+        "poll_interval": poll_interval,
+        "deadline_s": timeout - 60,
+    }
+    lines: queue.Queue[str] = queue.Queue()
+    with tempfile.TemporaryFile("w+") as err:
+        import json
+
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.triggerer", json.dumps(args)],
+            env=child_env({name: value}),
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            cwd=REPO_ROOT,
+        )
+        assert proc.stdout is not None
+        threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
+        try:
+            result = _drive(emu, names, lines, poll_interval, time.monotonic() + timeout)
+        finally:
+            if proc.poll() is None:
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=10)
+            err.seek(0)
+            tail = err.read()[-3000:]
+        if result is None:
+            raise RuntimeError(f"triggerer child (K={k}) gave no result:\n{tail}")
+    emu.reset()  # drop the K services (and zero counters) before the next figure
+    return result
+
+
+def _drive(emu: Any, names: list[str], lines: queue.Queue[str], poll: float, until: float) -> dict[str, Any] | None:
+    flip: float | None = None
+    while time.monotonic() < until:
+        try:
+            line = lines.get(timeout=max(0.1, min(1.0, until - time.monotonic())))
+        except queue.Empty:
+            continue
+        if line == "":
+            return None  # the child exited
+        if line.startswith(STARTED_MARKER) and flip is None:
+            # Let at least one full poll cycle see PENDING before the flip.
+            time.sleep(poll * 1.5)
+            flip = time.time()
+            for name in names:
+                emu.service(name).set_status("RUNNING")
+        elif line.startswith(RESULT_MARKER):
+            result: dict[str, Any] = json_loads(line[len(RESULT_MARKER) :])
+            assert flip is not None
+            result["flip"] = flip
+            result["lag_s"] = result["last_event"] - flip
+            result["poll_interval"] = poll
+            return result
+    return None
+
+
+def json_loads(text: str) -> dict[str, Any]:
+    """``json.loads`` typed as a dict (children only emit objects)."""
+    import json
+
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+def run(emu: Any, ks: list[int], poll_interval: float) -> dict[str, Any]:
+    """One fresh child per K (so RSS and caches start clean each time)."""
+    return {"poll_interval": poll_interval, "runs": [run_one(emu, k, poll_interval) for k in ks]}
+
+
+if __name__ == "__main__":
+    emit(asyncio.run(_child(child_args())))
