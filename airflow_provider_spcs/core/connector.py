@@ -7,13 +7,14 @@ private connector API; ``tests/core/test_connector.py`` fails loudly if the conn
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import warnings
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsSqlError
+from airflow_provider_spcs.core.errors import SpcsApiError, SpcsAuthError, SpcsSqlError
 from airflow_provider_spcs.core.secrets import report_secret
 from airflow_provider_spcs.core.tokens import Token
 
@@ -108,32 +109,94 @@ def _normalise(value: Any, type_name: str) -> Any:
     return value
 
 
-def run_query(kwargs: Mapping[str, Any], statement: str) -> list[dict[str, Any]]:
-    """Log in, run one statement, return rows keyed by lowercase column name, log out (blocking).
+_SESSION_GONE = frozenset({390111, 390112, 390114})
+"""Connector error numbers meaning the session is gone: log in again and retry once."""
+
+
+def execute(connection: Any, statement: str) -> list[dict[str, Any]]:
+    """Run one statement on an open connection; rows keyed by lowercase column name (blocking).
 
     :raises SpcsSqlError: the statement failed (code, SQL state and message from Snowflake).
     """
     from snowflake.connector.errors import ProgrammingError
 
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(statement)
+        except ProgrammingError as exc:
+            if exc.errno in _SESSION_GONE:
+                raise
+            raise SpcsSqlError(
+                _connector_message(exc),
+                code=f"{exc.errno:06d}" if isinstance(exc.errno, int) else None,
+                sql_state=exc.sqlstate,
+                statement_handle=exc.sfqid,
+                status_code=None,
+            ) from None
+        description = list(cursor.description or ())
+        names = [str(col[0]).lower() for col in description]
+        types = [_type_name(col[1]) for col in description]
+        return [
+            {name: _normalise(value, kind) for name, value, kind in zip(names, row, types, strict=False)}
+            for row in cursor.fetchall()
+        ]
+
+
+class ConnectorSession:
+    """One connector connection reused for a hook's statements (a login per statement is slow).
+
+    Thread-safe (statements run one at a time). A connection that broke or whose session expired is
+    replaced once per statement with a fresh login from the current arguments.
+    """
+
+    def __init__(self) -> None:
+        self._connection: Any = None
+        self._lock = threading.Lock()
+
+    def query(self, kwargs: Mapping[str, Any], statement: str) -> list[dict[str, Any]]:
+        """Run ``statement``, logging in with ``kwargs`` if there is no live connection (blocking)."""
+        from snowflake.connector.errors import DatabaseError, ProgrammingError
+
+        with self._lock:
+            for attempt in (1, 2):
+                if self._connection is None or self._connection.is_closed():
+                    self._connection = connect(kwargs)
+                try:
+                    return execute(self._connection, statement)
+                except DatabaseError as exc:
+                    if isinstance(exc, ProgrammingError) and exc.errno not in _SESSION_GONE:
+                        raise
+                    self._discard()
+                    if attempt == 2:
+                        raise SpcsApiError(
+                            f"Snowflake connection failed twice: {_connector_message(exc)}",
+                            code=str(exc.errno) if exc.errno else None,
+                            retryable=True,
+                        ) from None
+                    log.debug("Snowflake session lost (%s); logging in again", exc.errno)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _discard(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # the session is already unusable; closing is best effort
+                log.debug("closing a broken connection failed", exc_info=True)
+
+    def close(self) -> None:
+        """Log out (blocking); the next query logs in again."""
+        with self._lock:
+            self._discard()
+
+
+def run_query(kwargs: Mapping[str, Any], statement: str) -> list[dict[str, Any]]:
+    """Log in, run one statement, log out (blocking). See :class:`ConnectorSession` to reuse a login.
+
+    :raises SpcsSqlError: the statement failed (code, SQL state and message from Snowflake).
+    """
     connection = connect(kwargs)
     try:
-        with connection.cursor() as cursor:
-            try:
-                cursor.execute(statement)
-            except ProgrammingError as exc:
-                raise SpcsSqlError(
-                    _connector_message(exc),
-                    code=f"{exc.errno:06d}" if isinstance(exc.errno, int) else None,
-                    sql_state=exc.sqlstate,
-                    statement_handle=exc.sfqid,
-                    status_code=None,
-                ) from None
-            description = list(cursor.description or ())
-            names = [str(col[0]).lower() for col in description]
-            types = [_type_name(col[1]) for col in description]
-            return [
-                {name: _normalise(value, kind) for name, value, kind in zip(names, row, types, strict=False)}
-                for row in cursor.fetchall()
-            ]
+        return execute(connection, statement)
     finally:
         connection.close()

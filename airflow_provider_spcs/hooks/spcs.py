@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_spcs.core.auth import SpcsAuth
     from airflow_provider_spcs.core.config import SpcsConfig
+    from airflow_provider_spcs.core.connector import ConnectorSession
     from airflow_provider_spcs.core.effects import Steps
     from airflow_provider_spcs.core.retry import RetryPolicy
     from airflow_provider_spcs.core.runner import Runner
@@ -90,6 +91,7 @@ class SpcsHook(BaseHook):
         self._config: SpcsConfig | None = None
         self._runner: Runner | None = None
         self._auths: dict[str, SpcsAuth] = {}
+        self._session: ConnectorSession | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -223,7 +225,6 @@ class SpcsHook(BaseHook):
     # SQL ----------------------------------------------------------------------------------------
     def _sql_steps(self, runner: Runner, statement: str) -> Steps[list[dict[str, Any]]]:
         from airflow_provider_spcs.core import sql_api
-        from airflow_provider_spcs.core.connector import run_query
         from airflow_provider_spcs.core.credentials import SQL
         from airflow_provider_spcs.core.effects import Blocking
 
@@ -238,8 +239,17 @@ class SpcsHook(BaseHook):
             )
             return result.records()
         kwargs = yield from credential.connect_kwargs()
-        rows: list[dict[str, Any]] = yield Blocking(lambda: run_query(kwargs, statement))
+        session = self._connector_session()
+        rows: list[dict[str, Any]] = yield Blocking(lambda: session.query(kwargs, statement))
         return rows
+
+    def _connector_session(self) -> ConnectorSession:
+        from airflow_provider_spcs.core.connector import ConnectorSession
+
+        with self._lock:
+            if self._session is None:
+                self._session = ConnectorSession()
+            return self._session
 
     def run_sql(self, statement: str) -> list[dict[str, Any]]:
         """Run one SQL statement (SQL API, or the connector for password auth).
@@ -362,14 +372,18 @@ class SpcsHook(BaseHook):
         )
 
     def close(self) -> None:
-        """Close pooled HTTP connections."""
+        """Close pooled HTTP connections and the statement session (if the connector ran statements)."""
         if self._runner is not None:
             self._runner.close()
+        if self._session is not None:
+            self._session.close()
 
     async def aclose(self) -> None:
-        """Close this event loop's pooled HTTP connections (and the sync pool)."""
+        """Async twin of :meth:`close` (this event loop's HTTP pool; logout runs in a worker thread)."""
         if self._runner is not None:
             await self._runner.aclose()
+        if self._session is not None:
+            await asyncio.to_thread(self._session.close)
 
     # legacy connection form (Airflow 3.0/3.1; 3.2+ reads conn-fields from provider info) ---------
     @classmethod

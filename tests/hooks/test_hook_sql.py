@@ -107,3 +107,14 @@ def test_containers_async(spcs: SpcsEmulator, make_hook) -> None:
     containers = asyncio.run(hook.aget_service_containers("ECHO_SERVICE"))
     assert containers[0]["service_name"] == "ECHO_SERVICE"
     assert asyncio.run(hook.aget_service_endpoints("ECHO_SERVICE"))[0]["name"] == "echo"
+
+
+async def test_password_statements_reuse_one_login(spcs: SpcsEmulator, make_hook) -> None:
+    hook = make_hook("password")
+    for _ in range(3):
+        assert hook.get_service_status("ECHO_SERVICE") == "RUNNING"
+    assert await hook.aget_service_status("ECHO_SERVICE") == "RUNNING"
+    assert spcs.stats()["logins"] == 1
+    await hook.aclose()
+    assert hook.get_service_status("ECHO_SERVICE") == "RUNNING"  # logs in again after close
+    assert spcs.stats()["logins"] == 2
