@@ -69,10 +69,18 @@ class Credential(ABC):
     sql_token_type: ClassVar[str | None] = None
     """Value of ``X-Snowflake-Authorization-Token-Type``; ``None`` when the SQL API is not usable."""
 
-    def __init__(self, config: SpcsConfig, *, policy: RetryPolicy | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        config: SpcsConfig,
+        *,
+        policy: RetryPolicy | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        timeout: float = 30.0,
+    ) -> None:
         self.config = config
         self.policy = policy or RetryPolicy()
         self.clock = clock
+        self.timeout = timeout
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(account={self.config.account!r}, user={self.config.user!r}, role={self.config.role!r})"
@@ -105,7 +113,12 @@ class Credential(ABC):
     def connect_kwargs(self) -> Steps[dict[str, Any]]:
         """``snowflake.connector.connect`` arguments for this method (credentials included)."""
         c = self.config
-        kwargs: dict[str, Any] = {"account": c.account, **location_kwargs(c.account_url)}
+        # A login must not hang a worker: bound it like every HTTP request.
+        kwargs: dict[str, Any] = {
+            "account": c.account,
+            "login_timeout": max(1, int(self.timeout)),
+            **location_kwargs(c.account_url),
+        }
         if c.user:
             kwargs["user"] = c.user
         for name in ("role", "warehouse", "database", "schema"):
@@ -184,10 +197,17 @@ class KeyPairCredential(Credential):
     method = "key_pair"
     sql_token_type = "KEYPAIR_JWT"
 
-    def __init__(self, config: SpcsConfig, *, policy: RetryPolicy | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        config: SpcsConfig,
+        *,
+        policy: RetryPolicy | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        timeout: float = 30.0,
+    ) -> None:
         from airflow_provider_spcs.core.keys import load_private_key
 
-        super().__init__(config, policy=policy, clock=clock)
+        super().__init__(config, policy=policy, clock=clock, timeout=timeout)
         self.key = load_private_key(
             content=config.private_key_content, path=config.private_key_file, passphrase=config.private_key_passphrase
         )
@@ -388,12 +408,22 @@ _CLASSES: dict[str, type[Credential]] = {
 }
 
 
-def credential_for(config: SpcsConfig, *, policy: RetryPolicy | None = None, clock: Clock = SYSTEM_CLOCK) -> Credential:
+def credential_for(
+    config: SpcsConfig,
+    *,
+    policy: RetryPolicy | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    timeout: float = 30.0,
+) -> Credential:
     """Build the credential for ``config.auth_method`` (loads and parses a private key: blocking).
 
+    :param config: the connection's settings.
+    :param policy: retry policy for token endpoints.
+    :param clock: time source (epoch seconds).
+    :param timeout: connector login timeout in seconds.
     :raises SpcsConfigError: the key cannot be used (see :mod:`.keys`).
     """
-    return _CLASSES[config.auth_method](config, policy=policy, clock=clock)
+    return _CLASSES[config.auth_method](config, policy=policy, clock=clock, timeout=timeout)
 
 
 def clear_jwt_cache() -> None:

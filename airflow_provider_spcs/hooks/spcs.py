@@ -134,7 +134,7 @@ class SpcsHook(BaseHook):
         policy = self.retry_policy or RetryPolicy()
         with self._lock:
             if self._runner is None:
-                self._runner = Runner(credential_for(config, policy=policy), timeout=self.timeout)
+                self._runner = Runner(credential_for(config, policy=policy, timeout=self.timeout), timeout=self.timeout)
             return self._runner
 
     def get_runner(self) -> Runner:

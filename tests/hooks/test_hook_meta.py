@@ -89,3 +89,13 @@ def test_dag_side_import_is_light() -> None:
 )
 def test_placeholder_detection(value: str | None, placeholder: bool) -> None:
     assert is_placeholder_ingress(value) is placeholder
+
+
+def test_core_never_imports_airflow() -> None:
+    code = (
+        "import sys\n"
+        "from airflow_provider_spcs.core import auth, cache, config, connector, credentials, ingress, keys, runner, sql_api\n"
+        "print(sorted(m for m in sys.modules if m == 'airflow' or m.startswith('airflow.')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
