@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_spcs.core.errors import SpcsSqlError
 from airflow_provider_spcs.core.jobs import alter_service_sql
 from airflow_provider_spcs.core.services import ServiceStatus
 from airflow_provider_spcs.operators._common import (
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_spcs.hooks.spcs import SpcsHook
+
+
+#: Snowflake's code for "object does not exist or not authorized".
+MISSING_OBJECT_CODE = "002003"
 
 
 class _SpcsAlterServiceOperator(BaseOperator):
@@ -81,7 +86,13 @@ class _SpcsAlterServiceOperator(BaseOperator):
             return None
         deadline = deadline_after(self.wait_timeout)
         targets = [self.target]
-        event = poll_service_once(self.hook, self.service, targets, deadline=deadline, also_wait=self.settling)
+        try:
+            event = poll_service_once(self.hook, self.service, targets, deadline=deadline, also_wait=self.settling)
+        except SpcsSqlError as exc:
+            if self.if_exists and exc.code == MISSING_OBJECT_CODE:
+                self.log.info("Service %s does not exist; nothing to wait for (if_exists=True)", self.service)
+                return None
+            raise
         if event is None and self.deferrable:
             self.defer(
                 trigger=SpcsServiceStatusTrigger(

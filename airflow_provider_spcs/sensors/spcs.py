@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
 from airflow_provider_spcs.core.services import Outcome, observe, parse_statuses, run_observation
@@ -77,19 +77,17 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
             return None
         return ServiceEvent.from_observation(self.service, observation)
 
-    def poke(self, context: Context) -> bool:
-        """One check: ``True`` when a target is reached, ``False`` to wait, an error on failure."""
+    def poke(self, context: Context) -> PokeReturnValue:
+        """One check: done (with the status for XCom) when a target is reached, an error on failure."""
         event = self._event()
         if event is None:
-            return False
-        self._finish(event)
-        return True
+            return PokeReturnValue(is_done=False)
+        return PokeReturnValue(is_done=True, xcom_value=self._finish(event))
 
     def execute(self, context: Context) -> Any:
         """Poke/reschedule as usual; when deferrable, check once and then wait in the triggerer."""
         if not self.deferrable:
-            super().execute(context)
-            return self._reached
+            return super().execute(context)
         event = self._event()
         if event is not None:
             return self._finish(event)
@@ -111,12 +109,9 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
         """Resume after the trigger with the same checks as ``poke``."""
         return self._finish(ServiceEvent.from_payload(event))
 
-    _reached: str | None = None
-
     def _finish(self, event: ServiceEvent) -> str | None:
         if event.status is EventStatus.TIMEOUT:
             raise AirflowSensorTimeout(f"Service {self.service}: {event.message}")
         event.raise_for_status()
-        self._reached = event.service_status
         self.log.info("Service %s reached %s", self.service, event.service_status)
         return event.service_status

@@ -66,7 +66,7 @@ def test_endpoint_example(variant: str, spcs: SpcsEmulator, spcs_conn: str, capl
     assert echo["query"] == {"run_id": dr.run_id}
     assert "authorization" not in echo["headers"]  # the proxy strips the Snowflake credential
     assert _xcom(dr, "summarize") == {"caller": "SPCS_USER", "path": "/greet", "run_id": dr.run_id}
-    assert _xcom(dr, "wait_for_service") is None or _xcom(dr, "wait_for_service") == "RUNNING"
+    assert _xcom(dr, "wait_for_service") == "RUNNING"
     # At most one key-pair JWT -> OAuth exchange: the token cache is process-wide, so an earlier
     # test's token may still serve this run; never one exchange per call.
     assert spcs.stats()["exchanges"] <= 1

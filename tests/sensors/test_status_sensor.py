@@ -26,7 +26,9 @@ def _sensor(**kwargs: Any) -> SpcsServiceStatusSensor:
 def test_poke_is_false_while_pending_then_true(spcs: SpcsEmulator, spcs_conn: str) -> None:
     spcs.service("ECHO_SERVICE").start_after(polls=2)
     sensor = _sensor()
-    assert [sensor.poke({}) for _ in range(3)] == [False, False, True]
+    results = [sensor.poke({}) for _ in range(3)]
+    assert [bool(r) for r in results] == [False, False, True]
+    assert results[-1].xcom_value == "RUNNING"
 
 
 @pytest.mark.parametrize("deferrable", [False, True])
@@ -109,8 +111,8 @@ def test_reschedule_mode_uses_the_same_poke(spcs: SpcsEmulator, spcs_conn: str) 
     spcs.service("ECHO_SERVICE").start_after(polls=1)
     sensor = _sensor(mode="reschedule")
     assert sensor.reschedule
-    assert sensor.poke({}) is False
-    assert sensor.poke({}) is True
+    assert not sensor.poke({})
+    assert sensor.poke({})
 
 
 def test_bad_target_status_fails_at_parse_time() -> None:
