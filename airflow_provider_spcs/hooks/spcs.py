@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from airflow.sdk import BaseHook
 
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from airflow_provider_spcs.core.runner import Runner
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _mask(value: str) -> None:
@@ -163,13 +167,15 @@ class SpcsHook(BaseHook):
 
         return self.retry_policy or RetryPolicy()
 
-    def _run(self, make: Any, *args: Any) -> Any:
+    def _run(self, make: Callable[Concatenate[Runner, P], Steps[T]], *args: P.args, **kwargs: P.kwargs) -> T:
+        """The sync driver: build the steps with this hook's runner and run them with blocking I/O."""
         runner = self.get_runner()
-        return runner.run(make(runner, *args))
+        return runner.run(make(runner, *args, **kwargs))
 
-    async def _arun(self, make: Any, *args: Any) -> Any:
+    async def _arun(self, make: Callable[Concatenate[Runner, P], Steps[T]], *args: P.args, **kwargs: P.kwargs) -> T:
+        """The async driver: the same steps, on the running event loop."""
         runner = await self.aget_runner()
-        return await runner.arun(make(runner, *args))
+        return await runner.arun(make(runner, *args, **kwargs))
 
     # ingress ------------------------------------------------------------------------------------
     def _request_steps(self, runner: Runner, method: str, url: str, kwargs: dict[str, Any]) -> Steps[httpx.Response]:
@@ -191,11 +197,11 @@ class SpcsHook(BaseHook):
         :raises SpcsAuthError: the credential was refused twice (401 or sign-in redirect).
         :raises SpcsApiError: non-2xx status (unless ``raise_for_status=False``), or the host unreachable.
         """
-        return self._run(self._request_steps, method, url, kwargs)  # type: ignore[no-any-return]
+        return self._run(self._request_steps, method, url, kwargs)
 
     async def arequest(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Async twin of :meth:`request`."""
-        return await self._arun(self._request_steps, method, url, kwargs)  # type: ignore[no-any-return]
+        return await self._arun(self._request_steps, method, url, kwargs)
 
     def _headers_steps(self, runner: Runner, url: str) -> Steps[dict[str, str]]:
         import httpx
@@ -216,11 +222,11 @@ class SpcsHook(BaseHook):
 
         :param url: any URL on the ingress host.
         """
-        return self._run(self._headers_steps, url)  # type: ignore[no-any-return]
+        return self._run(self._headers_steps, url)
 
     async def aingress_headers(self, url: str) -> dict[str, str]:
         """Async twin of :meth:`ingress_headers`."""
-        return await self._arun(self._headers_steps, url)  # type: ignore[no-any-return]
+        return await self._arun(self._headers_steps, url)
 
     # SQL ----------------------------------------------------------------------------------------
     def _sql_steps(self, runner: Runner, statement: str) -> Steps[list[dict[str, Any]]]:
@@ -257,11 +263,11 @@ class SpcsHook(BaseHook):
         :return: rows as dicts keyed by lowercase column name.
         :raises SpcsSqlError: the statement failed (code, SQL state, message).
         """
-        return self._run(self._sql_steps, statement)  # type: ignore[no-any-return]
+        return self._run(self._sql_steps, statement)
 
     async def arun_sql(self, statement: str) -> list[dict[str, Any]]:
         """Async twin of :meth:`run_sql`."""
-        return await self._arun(self._sql_steps, statement)  # type: ignore[no-any-return]
+        return await self._arun(self._sql_steps, statement)
 
     def _service_sql(self, what: str, name: str) -> str:
         qualified = parse_object_name(name, field="service")
@@ -304,35 +310,35 @@ class SpcsHook(BaseHook):
         :param name: ``name``, ``schema.name`` or ``db.schema.name``; validated and quoted.
         :raises SpcsConfigError: the name is not a valid identifier (no request is made).
         """
-        return self._run(self._describe_steps, name)  # type: ignore[no-any-return]
+        return self._run(self._describe_steps, name)
 
     async def adescribe_service(self, name: str) -> dict[str, Any]:
         """Async twin of :meth:`describe_service`."""
-        return await self._arun(self._describe_steps, name)  # type: ignore[no-any-return]
+        return await self._arun(self._describe_steps, name)
 
     def get_service_status(self, name: str) -> str:
         """The service's status, uppercase (``PENDING``, ``RUNNING``, ``FAILED``, ``DONE``, ...)."""
-        return self._run(self._status_steps, name)  # type: ignore[no-any-return]
+        return self._run(self._status_steps, name)
 
     async def aget_service_status(self, name: str) -> str:
         """Async twin of :meth:`get_service_status`."""
-        return await self._arun(self._status_steps, name)  # type: ignore[no-any-return]
+        return await self._arun(self._status_steps, name)
 
     def get_service_containers(self, name: str) -> list[dict[str, Any]]:
         """``SHOW SERVICE CONTAINERS IN SERVICE``: one dict per container instance."""
-        return self._run(self._rows_steps, "containers", name)  # type: ignore[no-any-return]
+        return self._run(self._rows_steps, "containers", name)
 
     async def aget_service_containers(self, name: str) -> list[dict[str, Any]]:
         """Async twin of :meth:`get_service_containers`."""
-        return await self._arun(self._rows_steps, "containers", name)  # type: ignore[no-any-return]
+        return await self._arun(self._rows_steps, "containers", name)
 
     def get_service_endpoints(self, name: str) -> list[dict[str, Any]]:
         """``SHOW ENDPOINTS IN SERVICE``: one dict per endpoint."""
-        return self._run(self._rows_steps, "endpoints", name)  # type: ignore[no-any-return]
+        return self._run(self._rows_steps, "endpoints", name)
 
     async def aget_service_endpoints(self, name: str) -> list[dict[str, Any]]:
         """Async twin of :meth:`get_service_endpoints`."""
-        return await self._arun(self._rows_steps, "endpoints", name)  # type: ignore[no-any-return]
+        return await self._arun(self._rows_steps, "endpoints", name)
 
     def get_ingress_url(self, service: str, endpoint: str) -> str:
         """Base URL of a public endpoint: ``https://<host>`` for a bare host, else the URL as given.
@@ -340,11 +346,11 @@ class SpcsHook(BaseHook):
         :raises SpcsNotReadyError: the endpoint is still provisioning.
         :raises SpcsConfigError: no such endpoint, or it is not public.
         """
-        return self._run(self._ingress_url_steps, service, endpoint)  # type: ignore[no-any-return]
+        return self._run(self._ingress_url_steps, service, endpoint)
 
     async def aget_ingress_url(self, service: str, endpoint: str) -> str:
         """Async twin of :meth:`get_ingress_url`."""
-        return await self._arun(self._ingress_url_steps, service, endpoint)  # type: ignore[no-any-return]
+        return await self._arun(self._ingress_url_steps, service, endpoint)
 
     # connector and housekeeping -----------------------------------------------------------------
     def get_conn(self) -> Any:
