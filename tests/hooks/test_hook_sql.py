@@ -118,3 +118,12 @@ async def test_password_statements_reuse_one_login(spcs: SpcsEmulator, make_hook
     await hook.aclose()
     assert hook.get_service_status("ECHO_SERVICE") == "RUNNING"  # logs in again after close
     assert spcs.stats()["logins"] == 2
+
+
+def test_connector_session_lost_logs_in_again(spcs: SpcsEmulator, make_hook) -> None:
+    hook = make_hook("password")
+    assert hook.get_service_status("ECHO_SERVICE") == "RUNNING"
+    with spcs.state.lock:
+        spcs.state.sessions.clear()  # the server forgot every session (expiry, restart)
+    assert hook.get_service_status("ECHO_SERVICE") == "RUNNING"
+    assert spcs.stats()["logins"] == 2
