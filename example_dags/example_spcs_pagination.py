@@ -1,7 +1,9 @@
 """Read every page of a paginated endpoint with a programmatic access token (PAT).
 
 Connection ``snowflake_spcs_pat`` (``auth_method: pat``): see docs/auth/pat.md. The endpoint
-answers ``{"items": [...], "next_page": 2}`` until ``next_page`` is null.
+answers ``{"items": [...], "next_page": 2}`` until ``next_page`` is null. Against the emulator,
+create that service first: ``emu.add_service("CATALOG_SERVICE", endpoints=(("api", True),))`` and
+``emu.set_handler("CATALOG_SERVICE", "api", paginated_handler(25, page_size=10))``.
 """
 
 from __future__ import annotations

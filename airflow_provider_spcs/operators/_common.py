@@ -24,6 +24,15 @@ DEFAULT_CONN_ID = "snowflake_spcs_default"
 DEFER_TIMEOUT_PADDING = 60.0
 
 
+def default_deferrable() -> bool:
+    """Airflow's ``[operators] default_deferrable`` (what ``deferrable=None`` means)."""
+    try:
+        from airflow.sdk import conf
+    except ImportError:  # Airflow 3.1
+        from airflow.configuration import conf  # type: ignore[assignment]
+    return bool(conf.getboolean("operators", "default_deferrable", fallback=False))
+
+
 def make_hook(conn_id: str) -> SpcsHook:
     """Build the hook (imported here, at run time, to keep DAG-file imports light)."""
     from airflow_provider_spcs.hooks.spcs import SpcsHook

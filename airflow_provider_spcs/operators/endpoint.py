@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_spcs.core.errors import SpcsError
-from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, deadline_after, defer_timeout, make_hook
+from airflow_provider_spcs.operators._common import (
+    DEFAULT_CONN_ID,
+    deadline_after,
+    default_deferrable,
+    defer_timeout,
+    make_hook,
+)
 from airflow_provider_spcs.triggers.events import ResponseEvent
 from airflow_provider_spcs.triggers.spcs import SpcsEndpointTrigger
 
@@ -54,6 +60,7 @@ class SpcsEndpointOperator(BaseOperator):
     :param log_response: log the response status and body. Off by default because bodies may hold
         data you do not want in task logs. Request headers are never logged.
     :param deferrable: send the request from the triggerer instead of holding a worker slot. The
+        Default: Airflow's ``[operators] default_deferrable``.
         triggerer may repeat a request after a restart, so only use it with idempotent methods.
     """
 
@@ -91,7 +98,7 @@ class SpcsEndpointOperator(BaseOperator):
         timeout: float = 60.0,
         extra_options: Mapping[str, Any] | None = None,
         log_response: bool = False,
-        deferrable: bool = False,
+        deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -113,8 +120,8 @@ class SpcsEndpointOperator(BaseOperator):
         self.timeout = float(timeout)
         self.extra_options = extra_options
         self.log_response = log_response
-        self.deferrable = deferrable
-        if deferrable:
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        if self.deferrable:
             self._warn_if_not_idempotent()
 
     @cached_property

@@ -21,6 +21,7 @@ from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, format_con
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
     deadline_after,
+    default_deferrable,
     defer_timeout,
     make_hook,
     poll_service_once,
@@ -59,6 +60,7 @@ class SpcsExecuteJobOperator(BaseOperator):
     :param comment: comment stored with the job service.
     :param spcs_conn_id: Airflow connection id of type ``snowflake_spcs``.
     :param deferrable: wait in the triggerer instead of holding a worker slot.
+        Default: Airflow's ``[operators] default_deferrable``.
     :param poll_interval: seconds between status checks.
     :param wait_timeout: seconds to wait for the job before failing (``None``: no limit).
     :param fetch_logs: copy each container's logs into the task log when the job ends.
@@ -91,7 +93,7 @@ class SpcsExecuteJobOperator(BaseOperator):
         external_access_integrations: Sequence[str] | None = None,
         comment: str | None = None,
         spcs_conn_id: str = DEFAULT_CONN_ID,
-        deferrable: bool = False,
+        deferrable: bool | None = None,
         poll_interval: float = 10.0,
         wait_timeout: float | None = None,
         fetch_logs: bool = True,
@@ -114,7 +116,7 @@ class SpcsExecuteJobOperator(BaseOperator):
         self.external_access_integrations = external_access_integrations
         self.comment = comment
         self.spcs_conn_id = spcs_conn_id
-        self.deferrable = deferrable
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.poll_interval = float(poll_interval)
         self.wait_timeout = wait_timeout
         self.fetch_logs = fetch_logs

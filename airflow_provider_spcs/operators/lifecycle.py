@@ -14,6 +14,7 @@ from airflow_provider_spcs.core.services import ServiceStatus
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
     deadline_after,
+    default_deferrable,
     defer_timeout,
     make_hook,
     poll_service_once,
@@ -42,6 +43,7 @@ class _SpcsAlterServiceOperator(BaseOperator):
     :param wait_timeout: seconds to wait before failing with a timeout.
     :param poll_interval: seconds between status checks.
     :param deferrable: wait in the triggerer instead of holding a worker slot.
+        Default: Airflow's ``[operators] default_deferrable``.
     """
 
     action: ClassVar[str]
@@ -61,7 +63,7 @@ class _SpcsAlterServiceOperator(BaseOperator):
         wait_for_completion: bool = True,
         wait_timeout: float = 1800.0,
         poll_interval: float = 15.0,
-        deferrable: bool = False,
+        deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -71,7 +73,7 @@ class _SpcsAlterServiceOperator(BaseOperator):
         self.wait_for_completion = wait_for_completion
         self.wait_timeout = float(wait_timeout)
         self.poll_interval = float(poll_interval)
-        self.deferrable = deferrable
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
 
     @cached_property
     def hook(self) -> SpcsHook:

@@ -11,7 +11,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
 from airflow_provider_spcs.core.services import Outcome, observe, parse_statuses, run_observation
-from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, defer_timeout
+from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, default_deferrable, defer_timeout
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
 from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
 
@@ -37,6 +37,7 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
     :param wait_for_endpoints: also wait until public endpoints have an ingress URL: ``True`` for
         every public endpoint, or a list of endpoint names.
     :param deferrable: wait in the triggerer; the sensor's ``timeout`` becomes an absolute deadline
+        Default: Airflow's ``[operators] default_deferrable``.
         that survives triggerer restarts.
     """
 
@@ -50,7 +51,7 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
         spcs_conn_id: str = DEFAULT_CONN_ID,
         target_statuses: str | Iterable[str] = ("RUNNING",),
         wait_for_endpoints: bool | Sequence[str] = False,
-        deferrable: bool = False,
+        deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -59,7 +60,7 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
         self.target_statuses = [target_statuses] if isinstance(target_statuses, str) else list(target_statuses)
         parse_statuses(self.target_statuses, field="target_statuses")  # fail at parse time, not at run time
         self.wait_for_endpoints = wait_for_endpoints
-        self.deferrable = deferrable
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
 
     @cached_property
     def hook(self) -> SpcsHook:

@@ -65,3 +65,10 @@ def test_missing_service_fails_unless_if_exists(spcs: SpcsEmulator, spcs_conn: s
         SpcsSuspendServiceOperator(task_id="s", service="NOPE", if_exists=True, wait_for_completion=False)
     )
     assert status is None
+
+
+def test_deferrable_defaults_to_airflow_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert SpcsSuspendServiceOperator(task_id="a", service="s").deferrable is False
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "True")
+    assert SpcsSuspendServiceOperator(task_id="b", service="s").deferrable is True
+    assert SpcsSuspendServiceOperator(task_id="c", service="s", deferrable=False).deferrable is False
