@@ -149,13 +149,13 @@ async def test_missing_service_is_an_error_event(spcs: SpcsEmulator, spcs_conn: 
 
 async def test_absolute_deadline_survives_reserialisation(spcs: SpcsEmulator, spcs_conn: str) -> None:
     spcs.service("ECHO_SERVICE").set_status("PENDING")  # never starts on its own
-    deadline = time.time() + 1.0
+    deadline = time.time() + 3.0
     first = SpcsServiceStatusTrigger(
         spcs_conn_id=spcs_conn, service="ECHO_SERVICE", poll_interval=0.2, deadline=deadline
     )
     # A triggerer restart half-way: the trigger is rebuilt from its stored kwargs. A relative
-    # timeout would start counting again; the absolute deadline does not move.
-    await asyncio.sleep(0.6)
+    # timeout would start counting again (3 s); the absolute deadline does not move.
+    await asyncio.sleep(1.5)
     rebuilt = _roundtrip(first)
     assert rebuilt.deadline == deadline  # type: ignore[attr-defined]
     started = time.monotonic()
@@ -163,7 +163,9 @@ async def test_absolute_deadline_survives_reserialisation(spcs: SpcsEmulator, sp
     elapsed = time.monotonic() - started
     assert event.status is EventStatus.TIMEOUT
     assert event.service_status == "PENDING"
-    assert elapsed < 0.9  # only what was left of the original second, not a fresh one
+    assert event.message == "still PENDING at the deadline"
+    assert time.time() >= deadline
+    assert elapsed < 2.5  # what was left of the original 3 s, not a fresh 3 s
 
 
 async def test_past_deadline_still_reports_a_reached_target(spcs: SpcsEmulator, spcs_conn: str) -> None:
