@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator
 
@@ -102,7 +102,8 @@ class SpcsEndpointOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if bool(ingress_url) == bool(service or endpoint) or (not ingress_url and not (service and endpoint)):
+        by_url, by_name = bool(ingress_url), bool(service or endpoint)
+        if by_url == by_name or (by_name and not (service and endpoint)):
             raise ValueError("give either ingress_url, or both service and endpoint")
         self.spcs_conn_id = spcs_conn_id
         self.ingress_url = ingress_url
@@ -179,7 +180,7 @@ class SpcsEndpointOperator(BaseOperator):
             self._defer(base, next_request, pages=pages)
         return self._result([_rebuild(p) for p in pages])
 
-    def _defer(self, base: str, request: dict[str, Any], *, pages: list[dict[str, Any]]) -> None:
+    def _defer(self, base: str, request: dict[str, Any], *, pages: list[dict[str, Any]]) -> NoReturn:
         self._warn_if_not_idempotent()
         deadline = deadline_after(self.timeout)
         kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
