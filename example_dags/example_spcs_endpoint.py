@@ -33,6 +33,7 @@ def build(dag_id: str, *, deferrable: bool) -> DAG:
             task_id="wait_for_service",
             service="SPCS_DB.APP.ECHO_SERVICE",
             wait_for_endpoints=["echo"],  # also wait until the ingress URL is provisioned
+            mode="reschedule",  # free the worker slot between checks (deferrable waits in the triggerer)
             poke_interval=POKE_SECONDS,
             timeout=15 * 60,
             deferrable=deferrable,

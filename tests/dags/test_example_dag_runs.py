@@ -38,6 +38,17 @@ def _expected(variant: str, n: int) -> int:
     return n if variant else 0
 
 
+def _reschedules(dr: Any, task_id: str) -> int:
+    """How often a reschedule-mode sensor gave its slot back before succeeding."""
+    from airflow.models.taskreschedule import TaskReschedule
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    (ti,) = [ti for ti in dr.get_task_instances() if ti.task_id == task_id]
+    with create_session() as session:
+        return int(session.scalar(select(func.count()).where(TaskReschedule.ti_id == ti.id)) or 0)
+
+
 def _xcom(dr: Any, task_id: str) -> Any:
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
@@ -61,6 +72,8 @@ def test_endpoint_example(variant: str, spcs: SpcsEmulator, spcs_conn: str, capl
     assert state == "success"
     assert states == {"wait_for_service": "success", "call_endpoint": "success", "summarize": "success"}
     assert _triggers_run(caplog) == _expected(variant, 2)  # the sensor's wait and the request
+    # Synchronous variant: the reschedule-mode sensor saw PENDING twice and gave its slot back.
+    assert _reschedules(dr, "wait_for_service") == (0 if variant else 2)
     echo = _xcom(dr, "call_endpoint")
     assert echo["path"] == "/greet"
     assert echo["query"] == {"run_id": dr.run_id}
