@@ -46,6 +46,15 @@ def _xcom(dr: Any, task_id: str) -> Any:
         return None if row is None else XComModel.deserialize_value(row)
 
 
+def _reschedules(ti: Any) -> int:
+    from airflow.models.taskreschedule import TaskReschedule
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    with create_session() as session:
+        return int(session.scalar(select(func.count()).where(TaskReschedule.ti_id == ti.id)) or 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; return the process exit code (0 when the DAG run succeeded)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -82,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"[4] DAG run {dr.run_id}: {dr.state} in {elapsed:.1f} s")
             for ti in sorted(dr.get_task_instances(), key=lambda t: t.start_date or 0):
-                print(f"      {ti.task_id:<18} {ti.state}")
+                waits = _reschedules(ti)
+                note = f" (gave its worker slot back {waits} times while the service started)" if waits else ""
+                print(f"      {ti.task_id:<18} {ti.state}{note}")
             print("[5] endpoint response (XCom of call_endpoint):")
             print("      " + json.dumps(_xcom(dr, "call_endpoint"), indent=2).replace("\n", "\n      "))
             print(f"    downstream summary (XCom of summarize): {json.dumps(_xcom(dr, 'summarize'))}")
