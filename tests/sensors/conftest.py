@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -44,3 +44,18 @@ def run_with_triggers(op: Any, context: dict[str, Any] | None = None) -> tuple[A
 def drive() -> Callable[..., tuple[Any, list[Any]]]:
     """The :func:`run_with_triggers` helper as a fixture."""
     return run_with_triggers
+
+
+@pytest.fixture(autouse=True)
+def _forget_services_made_here(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Drop services and jobs a test added to the shared session emulator, so tests stay independent."""
+    if "spcs" not in request.fixturenames:
+        yield
+        return
+    emulator = request.getfixturevalue("spcs")
+    before = set(emulator.world.services)
+    yield
+    for key in set(emulator.world.services) - before:
+        service = emulator.world.services.get(key)
+        if service is not None:
+            emulator.world.drop_service(service)
