@@ -1,7 +1,9 @@
 """Figure 4 — async fan-out: C concurrent ``arequest`` calls from one hook in one event loop.
 
 Measures throughput (calls per second, first call to last answer, token work included) and how many
-token exchanges the burst caused: with a single-flight cache it is one, however large C is.
+token exchanges the burst caused: with a single-flight cache it is one, however large C is. Next to
+it, the limit: the same burst from one bare ``httpx.AsyncClient`` (default pool limits, like the
+hook's) with a header made beforehand.
 """
 
 from __future__ import annotations
@@ -31,21 +33,48 @@ async def _burst(url: str, c: int) -> float:
     return elapsed
 
 
+async def _bare_burst(url: str, c: int, headers: dict[str, str]) -> float:
+    import httpx
+
+    async with httpx.AsyncClient(headers=headers, timeout=30.0) as client:
+        started = time.perf_counter()
+        responses = await asyncio.wait_for(asyncio.gather(*(client.get(url) for _ in range(c))), 300)
+        elapsed = time.perf_counter() - started
+    if any(r.status_code != 200 for r in responses):
+        raise RuntimeError("bare fan-out: some calls failed")
+    return elapsed
+
+
+def _headers(url: str) -> dict[str, str]:
+    from airflow_provider_spcs.hooks.spcs import SpcsHook
+
+    hook = SpcsHook()
+    try:
+        return hook.ingress_headers(url)
+    finally:
+        hook.close()
+
+
 def measure(admin: Admin, url: str, c: int, repeats: int) -> dict[str, Any]:
     """``repeats`` bursts of ``c`` concurrent calls, each from cold token caches and a new loop."""
     elapsed: list[float] = []
+    bare: list[float] = []
     counts: list[dict[str, int]] = []
     for _ in range(repeats):
         reset_token_caches()
         before = admin.stats()
         elapsed.append(asyncio.run(_burst(url, c)))
         counts.append(delta(before, admin.stats()))
+        bare.append(asyncio.run(_bare_burst(url, c, _headers(url))))  # interleaved: same load
     seconds = median(elapsed)
+    bare_s = median(bare)
     return {
         "c": c,
         "repeats": repeats,
         "elapsed_ms": seconds * 1000,
         "calls_per_s": c / seconds if seconds else 0.0,
+        "bare_elapsed_ms": bare_s * 1000,
+        "bare_calls_per_s": c / bare_s if bare_s else 0.0,
         "requests": int(median([x["requests.total"] for x in counts])),
         "exchanges": max(x["exchanges"] for x in counts),
         "exchanges_min": min(x["exchanges"] for x in counts),

@@ -9,11 +9,12 @@ not: they belong to run time, not parse time.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from typing import Any
 
-from benchmarks._common import child_args, emit, median, rss_kb, run_child
+from benchmarks._common import CHILD_TIMEOUT, REPO_ROOT, child_args, child_env, emit, median, rss_kb, run_child
 
 HEAVY_PREFIXES = (
     "snowflake.connector",
@@ -33,6 +34,9 @@ def is_heavy(module: str) -> bool:
     return any(module == p or module.startswith(p + ".") for p in HEAVY_PREFIXES)
 
 
+IMPORTTIME_MARKER = "BENCH_OURS_START"
+
+
 def _child() -> dict[str, Any]:
     import importlib
 
@@ -42,6 +46,8 @@ def _child() -> dict[str, Any]:
     t1 = time.perf_counter()
     rss1 = rss_kb()
     before = set(sys.modules)
+    sys.stderr.write(IMPORTTIME_MARKER + "\n")  # -X importtime lines after this are ours
+    sys.stderr.flush()
     steps: dict[str, float] = {}
     for name in OUR_MODULES:
         start = time.perf_counter()
@@ -63,8 +69,42 @@ def _child() -> dict[str, Any]:
     }
 
 
+def slowest_imports(top: int = 8) -> list[dict[str, Any]]:
+    """One extra child under ``-X importtime``: the modules our imports pull in, by self time.
+
+    Names what to make lazy when the time budget fails (one run: attribution, not a figure).
+    """
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "benchmarks.parse_cost", "{}"],
+        env=child_env(),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        check=False,
+    )
+    lines = proc.stderr.splitlines()
+    if IMPORTTIME_MARKER not in lines:
+        return []
+    rows: list[dict[str, Any]] = []
+    for line in lines[lines.index(IMPORTTIME_MARKER) + 1 :]:
+        if not line.startswith("import time:") or "[us]" in line:
+            continue
+        self_us, cumulative_us, name = (part.strip() for part in line.removeprefix("import time:").split("|", 2))
+        rows.append(
+            {"module": name.strip(), "self_ms": int(self_us) / 1000, "cumulative_ms": int(cumulative_us) / 1000}
+        )
+    rows.sort(key=lambda r: -r["self_ms"])
+    return rows[:top]
+
+
 def run(repeats: int) -> dict[str, Any]:
-    """Median over ``repeats`` fresh interpreters."""
+    """Median over ``repeats`` fresh interpreters, after one discarded warm-up.
+
+    The warm-up writes ``__pycache__`` in a fresh clone and fills the OS file cache; without it
+    the first sample measures the compiler and the disk.
+    """
+    run_child("benchmarks.parse_cost", {})
     samples = [run_child("benchmarks.parse_cost", {})[0] for _ in range(repeats)]
     heavy = sorted({m for s in samples for m in s["heavy_new"]})
     return {
@@ -78,6 +118,7 @@ def run(repeats: int) -> dict[str, Any]:
         "heavy_modules": heavy,
         "heavy_already_loaded_by_sdk": samples[0]["heavy_already_loaded_by_sdk"],
         "httpx_pulled_in": any(s["httpx_new"] for s in samples),
+        "slowest_imports": slowest_imports(),
     }
 
 

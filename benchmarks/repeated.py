@@ -104,45 +104,47 @@ def _bare_call(client: Any, url: str) -> int:
     return int(client.get(url).status_code)
 
 
-def measure(admin: Admin, url: str, variant: str, n: int, repeats: int) -> dict[str, Any]:
-    """``repeats`` runs of ``n`` calls with ``variant``; medians and the emulator's counters."""
+def run_once(admin: Admin, url: str, variant: str, n: int, tutorial: Tutorial | None) -> dict[str, Any]:
+    """One timed run of ``n`` calls with ``variant``, from cold token caches."""
     import httpx
 
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
-    per_call: list[float] = []
-    totals: list[float] = []
-    counts: list[dict[str, int]] = []
-    tutorial = Tutorial() if variant == "tutorial" else None
-    for _ in range(repeats):
-        reset_token_caches()
-        hook = SpcsHook()
-        hook.get_config()  # the connection read belongs to the cold-latency figure
-        client: httpx.Client | None = None
-        call: Callable[[], int]
-        if variant == "hook":
-            call = functools.partial(_hook_call, hook, url)
-        elif variant == "bare":
-            headers = hook.ingress_headers(url)  # fetched before the clock starts: the limit
-            client = httpx.Client(headers=headers)
-            call = functools.partial(_bare_call, client, url)
-        else:
-            assert tutorial is not None
-            call = functools.partial(tutorial.call, url)
+    reset_token_caches()
+    hook = SpcsHook()
+    hook.get_config()  # the connection read belongs to the cold-latency figure
+    client: httpx.Client | None = None
+    call: Callable[[], int]
+    if variant == "hook":
+        call = functools.partial(_hook_call, hook, url)
+    elif variant == "bare":
+        headers = hook.ingress_headers(url)  # fetched before the clock starts: the limit
+        client = httpx.Client(headers=headers)
+        call = functools.partial(_bare_call, client, url)
+    else:
+        if tutorial is None:
+            raise ValueError("the tutorial variant needs a Tutorial")
+        call = functools.partial(tutorial.call, url)
+    try:
         before = admin.stats()
         times, total = _timed(n, call)
-        counts.append(delta(before, admin.stats()))
-        per_call.extend(times)
-        totals.append(total)
+        counts = delta(before, admin.stats())
+    finally:
         if client is not None:
             client.close()
         hook.close()
+    return {"times": times, "total": total, "counts": counts}
+
+
+def summarize(variant: str, n: int, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over runs: per-call (all calls pooled), total; counters (exchanges: min and max)."""
+    counts = [r["counts"] for r in runs]
     return {
         "variant": variant,
         "n": n,
-        "repeats": repeats,
-        "per_call_ms": median(per_call),
-        "total_ms": median(totals),
+        "repeats": len(runs),
+        "per_call_ms": median([t for r in runs for t in r["times"]]),
+        "total_ms": median([r["total"] for r in runs]),
         "requests": int(median([c["requests.total"] for c in counts])),
         "ingress_requests": int(median([c.get("requests.ingress", 0) for c in counts])),
         "exchanges": max(c["exchanges"] for c in counts),
