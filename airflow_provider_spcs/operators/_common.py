@@ -7,7 +7,8 @@ does not load the Snowflake connector or key-handling code.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,21 @@ def make_hook(conn_id: str) -> SpcsHook:
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
     return SpcsHook(spcs_conn_id=conn_id)
+
+
+@contextmanager
+def closing_hook(task: object) -> Iterator[None]:
+    """Close the task's cached ``hook`` (if one was built) when the block ends, deferral included.
+
+    Operators keep the hook in a ``cached_property`` for one run; closing it returns its pooled
+    HTTP connections and connector session instead of leaving sockets to the garbage collector.
+    """
+    try:
+        yield
+    finally:
+        hook = vars(task).pop("hook", None)
+        if hook is not None:
+            hook.close()
 
 
 def deadline_after(seconds: float | None) -> float | None:

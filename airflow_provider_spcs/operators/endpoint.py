@@ -12,6 +12,7 @@ from airflow.sdk import BaseOperator
 from airflow_provider_spcs.core.errors import SpcsError
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
+    closing_hook,
     deadline_after,
     default_deferrable,
     defer_timeout,
@@ -144,41 +145,43 @@ class SpcsEndpointOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         """Send the request(s) on the worker, or defer the first one to the triggerer."""
-        base = self._base_url()
-        request = {"method": str(self.method).upper(), "url": _join(base, self.path), **self._request_parts()}
-        if self.deferrable:
-            self._defer(base, request, pages=[])
-        responses: list[httpx.Response] = []
-        while True:
-            kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
-            response = self.hook.request(request["method"], request["url"], **kwargs)
-            self._check(response)
-            responses.append(response)
-            next_request = self._next_request(base, request, response)
-            if next_request is None:
-                return self._result(responses)
-            request = next_request
+        with closing_hook(self):
+            base = self._base_url()
+            request = {"method": str(self.method).upper(), "url": _join(base, self.path), **self._request_parts()}
+            if self.deferrable:
+                self._defer(base, request, pages=[])
+            responses: list[httpx.Response] = []
+            while True:
+                kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
+                response = self.hook.request(request["method"], request["url"], **kwargs)
+                self._check(response)
+                responses.append(response)
+                next_request = self._next_request(base, request, response)
+                if next_request is None:
+                    return self._result(responses)
+                request = next_request
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Resume after the trigger: check this page, then defer for the next one or finish."""
-        parsed = ResponseEvent.from_payload(event)
-        parsed.raise_for_status()
-        base, request = str(parsed.carry.get("base") or ""), dict(parsed.carry.get("request") or {})
-        pages = list(parsed.carry.get("pages") or [])
-        page = {
-            "method": request.get("method", "GET"),
-            "url": parsed.url,
-            "status_code": parsed.status_code,
-            "text": parsed.text,
-            "content_type": parsed.content_type,
-        }
-        response = _rebuild(page)
-        self._check(response)
-        pages.append(page)
-        next_request = self._next_request(base, request, response)
-        if next_request is not None:
-            self._defer(base, next_request, pages=pages)
-        return self._result([_rebuild(p) for p in pages])
+        with closing_hook(self):
+            parsed = ResponseEvent.from_payload(event)
+            parsed.raise_for_status()
+            base, request = str(parsed.carry.get("base") or ""), dict(parsed.carry.get("request") or {})
+            pages = list(parsed.carry.get("pages") or [])
+            page = {
+                "method": request.get("method", "GET"),
+                "url": parsed.url,
+                "status_code": parsed.status_code,
+                "text": parsed.text,
+                "content_type": parsed.content_type,
+            }
+            response = _rebuild(page)
+            self._check(response)
+            pages.append(page)
+            next_request = self._next_request(base, request, response)
+            if next_request is not None:
+                self._defer(base, next_request, pages=pages)
+            return self._result([_rebuild(p) for p in pages])
 
     def _defer(self, base: str, request: dict[str, Any], *, pages: list[dict[str, Any]]) -> NoReturn:
         self._warn_if_not_idempotent()

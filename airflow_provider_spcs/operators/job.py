@@ -20,6 +20,7 @@ from airflow_provider_spcs.core.jobs import (
 from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, format_container_details
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
+    closing_hook,
     deadline_after,
     default_deferrable,
     defer_timeout,
@@ -131,55 +132,63 @@ class SpcsExecuteJobOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Submit the job, then wait here or defer; finish with logs and the final status."""
-        job = JobSpec(
-            compute_pool=self.compute_pool,
-            name=self.name or generate_job_name(),
-            stage=self.stage,
-            spec_file=self.spec_file,
-            spec=self.spec,
-            replicas=self.replicas,
-            query_warehouse=self.query_warehouse,
-            external_access_integrations=tuple(self.external_access_integrations or ()),
-            comment=self.comment,
-        )
-        # Remember the name before submitting: on_kill must be able to drop a job we just started.
-        self._job_name = job.name
-        reply = first_cell(self.hook.run_sql(job.sql()))
-        started = parse_started_job_name(reply)
-        self.log.info("Submitted job service %s (%s)", job.name, reply)
-        if started and started.split(".")[-1].strip('"').upper() != job.qualified_name.name.upper():
-            self.log.warning("Snowflake reported job %s; tracking %s as submitted", started, job.name)
+        with closing_hook(self):
+            job = JobSpec(
+                compute_pool=self.compute_pool,
+                name=self.name or generate_job_name(),
+                stage=self.stage,
+                spec_file=self.spec_file,
+                spec=self.spec,
+                replicas=self.replicas,
+                query_warehouse=self.query_warehouse,
+                external_access_integrations=tuple(self.external_access_integrations or ()),
+                comment=self.comment,
+            )
+            # Remember the name before submitting: on_kill must be able to drop a job we just started.
+            self._job_name = job.name
+            reply = first_cell(self.hook.run_sql(job.sql()))
+            started = parse_started_job_name(reply)
+            self.log.info("Submitted job service %s (%s)", job.name, reply)
+            if started and started.split(".")[-1].strip('"').upper() != job.qualified_name.name.upper():
+                self.log.warning("Snowflake reported job %s; tracking %s as submitted", started, job.name)
 
-        deadline = deadline_after(self.wait_timeout)
-        targets = list(JOB_SUCCESS_STATUSES)
-        event = poll_service_once(self.hook, job.name, targets, deadline=deadline)
-        if event is None and self.deferrable:
-            self.defer(
-                trigger=SpcsJobTrigger(
-                    spcs_conn_id=self.spcs_conn_id,
-                    service=job.name,
-                    deadline=deadline,
-                    poll_interval=self.poll_interval,
-                ),
-                method_name="execute_complete",
-                timeout=defer_timeout(deadline),
-            )
-        if event is None:
-            event = wait_for_service(
-                self.hook, job.name, targets, deadline=deadline, poll_interval=self.poll_interval, log=self.log
-            )
-        return self._finish(event)
+            deadline = deadline_after(self.wait_timeout)
+            targets = list(JOB_SUCCESS_STATUSES)
+            event = poll_service_once(self.hook, job.name, targets, deadline=deadline)
+            if event is None and self.deferrable:
+                self.defer(
+                    trigger=SpcsJobTrigger(
+                        spcs_conn_id=self.spcs_conn_id,
+                        service=job.name,
+                        deadline=deadline,
+                        poll_interval=self.poll_interval,
+                    ),
+                    method_name="execute_complete",
+                    timeout=defer_timeout(deadline),
+                )
+            if event is None:
+                event = wait_for_service(
+                    self.hook, job.name, targets, deadline=deadline, poll_interval=self.poll_interval, log=self.log
+                )
+            return self._finish(event)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger with the same ending as the synchronous path."""
-        parsed = ServiceEvent.from_payload(event)
-        self._job_name = parsed.service
-        return self._finish(parsed)
+        with closing_hook(self):
+            parsed = ServiceEvent.from_payload(event)
+            self._job_name = parsed.service
+            return self._finish(parsed)
 
     def on_kill(self) -> None:
         """Drop the job we started when the task is killed while waiting on the worker."""
-        if self._job_name:
-            self._drop(self._job_name, reason="the task was killed")
+        if not self._job_name:
+            return
+        # A hook of its own: on_kill runs on another thread while execute() still uses self.hook.
+        hook = make_hook(self.spcs_conn_id)
+        try:
+            self._drop(self._job_name, reason="the task was killed", hook=hook)
+        finally:
+            hook.close()
 
     # --- ending -----------------------------------------------------------------------------------
 
@@ -226,9 +235,9 @@ class SpcsExecuteJobOperator(BaseOperator):
             lines.extend((text or "").splitlines())
         return lines
 
-    def _drop(self, name: str, *, reason: str) -> None:
+    def _drop(self, name: str, *, reason: str, hook: SpcsHook | None = None) -> None:
         try:
-            self.hook.run_sql(drop_service_sql(name))
+            (hook or self.hook).run_sql(drop_service_sql(name))
             self.log.info("Dropped job service %s (%s)", name, reason)
         except SpcsError as exc:
             self.log.warning("Could not drop job service %s (%s): %s", name, reason, exc)

@@ -13,6 +13,7 @@ from airflow_provider_spcs.core.jobs import alter_service_sql
 from airflow_provider_spcs.core.services import ServiceStatus
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
+    closing_hook,
     deadline_after,
     default_deferrable,
     defer_timeout,
@@ -82,47 +83,49 @@ class _SpcsAlterServiceOperator(BaseOperator):
 
     def execute(self, context: Context) -> str | None:
         """Run the ALTER on the worker; wait here or in the triggerer; return the final status."""
-        self.hook.run_sql(alter_service_sql(self.service, self.action, if_exists=self.if_exists))
-        self.log.info("ALTER SERVICE %s %s sent", self.service, self.action)
-        if not self.wait_for_completion:
-            return None
-        deadline = deadline_after(self.wait_timeout)
-        targets = [self.target]
-        try:
-            event = poll_service_once(self.hook, self.service, targets, deadline=deadline, also_wait=self.settling)
-        except SpcsSqlError as exc:
-            if self.if_exists and exc.code == MISSING_OBJECT_CODE:
-                self.log.info("Service %s does not exist; nothing to wait for (if_exists=True)", self.service)
+        with closing_hook(self):
+            self.hook.run_sql(alter_service_sql(self.service, self.action, if_exists=self.if_exists))
+            self.log.info("ALTER SERVICE %s %s sent", self.service, self.action)
+            if not self.wait_for_completion:
                 return None
-            raise
-        if event is None and self.deferrable:
-            self.defer(
-                trigger=SpcsServiceStatusTrigger(
-                    spcs_conn_id=self.spcs_conn_id,
-                    service=self.service,
-                    target_statuses=[t.value for t in targets],
+            deadline = deadline_after(self.wait_timeout)
+            targets = [self.target]
+            try:
+                event = poll_service_once(self.hook, self.service, targets, deadline=deadline, also_wait=self.settling)
+            except SpcsSqlError as exc:
+                if self.if_exists and exc.code == MISSING_OBJECT_CODE:
+                    self.log.info("Service %s does not exist; nothing to wait for (if_exists=True)", self.service)
+                    return None
+                raise
+            if event is None and self.deferrable:
+                self.defer(
+                    trigger=SpcsServiceStatusTrigger(
+                        spcs_conn_id=self.spcs_conn_id,
+                        service=self.service,
+                        target_statuses=[t.value for t in targets],
+                        deadline=deadline,
+                        poll_interval=self.poll_interval,
+                        also_wait=[s.value for s in self.settling],
+                    ),
+                    method_name="execute_complete",
+                    timeout=defer_timeout(deadline),
+                )
+            if event is None:
+                event = wait_for_service(
+                    self.hook,
+                    self.service,
+                    targets,
                     deadline=deadline,
                     poll_interval=self.poll_interval,
-                    also_wait=[s.value for s in self.settling],
-                ),
-                method_name="execute_complete",
-                timeout=defer_timeout(deadline),
-            )
-        if event is None:
-            event = wait_for_service(
-                self.hook,
-                self.service,
-                targets,
-                deadline=deadline,
-                poll_interval=self.poll_interval,
-                log=self.log,
-                also_wait=self.settling,
-            )
-        return self._finish(event)
+                    log=self.log,
+                    also_wait=self.settling,
+                )
+            return self._finish(event)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str | None:
         """Resume after the trigger with the same checks as the synchronous path."""
-        return self._finish(ServiceEvent.from_payload(event))
+        with closing_hook(self):
+            return self._finish(ServiceEvent.from_payload(event))
 
     def _finish(self, event: ServiceEvent) -> str | None:
         event.raise_for_status()

@@ -11,7 +11,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
 from airflow_provider_spcs.core.services import Outcome, observe, parse_statuses, run_observation
-from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, default_deferrable, defer_timeout
+from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, closing_hook, default_deferrable, defer_timeout
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
 from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
 
@@ -87,28 +87,30 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         """Poke/reschedule as usual; when deferrable, check once and then wait in the triggerer."""
-        if not self.deferrable:
-            return super().execute(context)
-        event = self._event()
-        if event is not None:
-            return self._finish(event)
-        deadline = time.time() + self.timeout
-        self.defer(
-            trigger=SpcsServiceStatusTrigger(
-                spcs_conn_id=self.spcs_conn_id,
-                service=self.service,
-                target_statuses=self.target_statuses,
-                deadline=deadline,
-                poll_interval=self.poke_interval,
-                wait_for_endpoints=self.wait_for_endpoints,
-            ),
-            method_name="execute_complete",
-            timeout=defer_timeout(deadline),
-        )
+        with closing_hook(self):
+            if not self.deferrable:
+                return super().execute(context)
+            event = self._event()
+            if event is not None:
+                return self._finish(event)
+            deadline = time.time() + self.timeout
+            self.defer(
+                trigger=SpcsServiceStatusTrigger(
+                    spcs_conn_id=self.spcs_conn_id,
+                    service=self.service,
+                    target_statuses=self.target_statuses,
+                    deadline=deadline,
+                    poll_interval=self.poke_interval,
+                    wait_for_endpoints=self.wait_for_endpoints,
+                ),
+                method_name="execute_complete",
+                timeout=defer_timeout(deadline),
+            )
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str | None:
         """Resume after the trigger with the same checks as ``poke``."""
-        return self._finish(ServiceEvent.from_payload(event))
+        with closing_hook(self):
+            return self._finish(ServiceEvent.from_payload(event))
 
     def _finish(self, event: ServiceEvent) -> str | None:
         if event.status is EventStatus.TIMEOUT:
