@@ -37,6 +37,7 @@ def test_call_by_service_and_endpoint_returns_text(spcs: SpcsEmulator, spcs_conn
     assert echo["headers"]["x-trace"] == "t1"
     assert echo["user"] == "SPCS_USER"
     assert "authorization" not in echo["headers"]
+    assert "hook" not in vars(op)  # closed and released when the run ended
 
 
 def test_call_by_ingress_url_with_json_and_form_bodies(spcs: SpcsEmulator, spcs_conn: str, drive: Any) -> None:
@@ -132,6 +133,7 @@ def test_deferred_call_sends_the_request_from_the_trigger(spcs: SpcsEmulator, sp
     echo, triggers = drive(op)
     (trigger,) = triggers
     assert isinstance(trigger, SpcsEndpointTrigger)
+    assert "hook" not in vars(op)  # released before deferring, rebuilt inside the trigger
     assert trigger.url == spcs.ingress_url() + "/slow"  # resolved on the worker, requested in the trigger
     assert echo["query"] == {"x": "1"}
     assert echo["user"] == "SPCS_USER"
