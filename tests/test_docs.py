@@ -134,3 +134,16 @@ def test_reference_pages_document_every_parameter() -> None:
         docstring = inspect.getdoc(cls) or ""
         if cls not in (SpcsSuspendServiceOperator, SpcsResumeServiceOperator):  # documented on their base
             assert [p for p in _parameters(cls) if f":param {p}:" not in docstring] == []
+
+
+def test_every_python_block_in_the_docs_parses() -> None:
+    import ast
+
+    blocks = [
+        (page.name, code)
+        for page in DOCS.rglob("*.md")
+        for code in re.findall(r"```python\n(.*?)```", page.read_text(), re.S)
+    ]
+    assert len(blocks) >= 10
+    for name, code in blocks:
+        ast.parse(code, filename=name)  # a SyntaxError names the page
