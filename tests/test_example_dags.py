@@ -79,6 +79,12 @@ def test_operator_and_sensor_modules_import_nothing_heavy(tmp_path: pathlib.Path
     assert "airflow_provider_spcs.hooks.spcs" not in result["added"]
 
 
+def test_dag_files_do_not_load_the_trigger_stack(tmp_path: pathlib.Path) -> None:
+    # Triggers are imported where a task defers; DAG parsing never needs them.
+    result = _probe(["airflow_provider_spcs.operators.spcs", "airflow_provider_spcs.sensors.spcs"], tmp_path)
+    assert "airflow_provider_spcs.triggers.spcs" not in result["added"]
+
+
 def test_example_dags_load_and_import_nothing_heavy(tmp_path: pathlib.Path) -> None:
     result = _probe(EXAMPLES, tmp_path)
     assert _heavy(result["added"]) == []

@@ -19,7 +19,6 @@ from airflow_provider_spcs.operators._common import (
     make_hook,
 )
 from airflow_provider_spcs.triggers.events import ResponseEvent
-from airflow_provider_spcs.triggers.spcs import SpcsEndpointTrigger
 
 if TYPE_CHECKING:
     import httpx
@@ -187,6 +186,8 @@ class SpcsEndpointOperator(BaseOperator):
         self._warn_if_not_idempotent()
         deadline = deadline_after(self.timeout)
         kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
+        from airflow_provider_spcs.triggers.spcs import SpcsEndpointTrigger  # not needed to parse DAGs
+
         self.defer(
             trigger=SpcsEndpointTrigger(
                 spcs_conn_id=self.spcs_conn_id,

@@ -29,7 +29,6 @@ from airflow_provider_spcs.operators._common import (
     wait_for_service,
 )
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
-from airflow_provider_spcs.triggers.spcs import SpcsJobTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -156,6 +155,8 @@ class SpcsExecuteJobOperator(BaseOperator):
             targets = list(JOB_SUCCESS_STATUSES)
             event = poll_service_once(self.hook, job.name, targets, deadline=deadline)
             if event is None and self.deferrable:
+                from airflow_provider_spcs.triggers.spcs import SpcsJobTrigger  # not needed to parse DAGs
+
                 self.defer(
                     trigger=SpcsJobTrigger(
                         spcs_conn_id=self.spcs_conn_id,

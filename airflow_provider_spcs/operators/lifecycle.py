@@ -22,7 +22,6 @@ from airflow_provider_spcs.operators._common import (
     wait_for_service,
 )
 from airflow_provider_spcs.triggers.events import ServiceEvent
-from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -98,6 +97,8 @@ class _SpcsAlterServiceOperator(BaseOperator):
                     return None
                 raise
             if event is None and self.deferrable:
+                from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger  # not needed to parse DAGs
+
                 self.defer(
                     trigger=SpcsServiceStatusTrigger(
                         spcs_conn_id=self.spcs_conn_id,

@@ -13,7 +13,6 @@ from airflow.sdk.exceptions import AirflowSensorTimeout
 from airflow_provider_spcs.core.services import Outcome, observe, parse_statuses, run_observation
 from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, closing_hook, default_deferrable, defer_timeout
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
-from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -94,6 +93,8 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
             if event is not None:
                 return self._finish(event)
             deadline = time.time() + self.timeout
+            from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger  # not needed to parse DAGs
+
             self.defer(
                 trigger=SpcsServiceStatusTrigger(
                     spcs_conn_id=self.spcs_conn_id,
