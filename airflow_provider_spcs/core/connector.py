@@ -6,6 +6,7 @@ private connector API; ``tests/core/test_connector.py`` fails loudly if the conn
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -99,13 +100,23 @@ def _type_name(type_code: Any) -> str:
     return str(FIELD_ID_TO_NAME.get(type_code, "TEXT")) if isinstance(type_code, int) else "TEXT"
 
 
-def _normalise(value: Any, type_name: str) -> Any:
-    # Values the connector left as text get the same conversion as SQL API cells, so rows look alike
-    # whichever path ran the statement.
+def _normalise(value: Any, type_name: str, scale: int | None) -> Any:
+    """Make a connector value the one :func:`.sql_api.convert_cell` gives for the same cell.
+
+    The connector already types JSON cells; what differs is the zone of timestamps: it returns
+    TIMESTAMP_LTZ in the session's time zone (a pytz zone) and TIMESTAMP_TZ with a pytz offset,
+    where the SQL API path gives UTC and a ``datetime.timezone`` offset. Text left over for a typed
+    column (older connectors) gets the SQL API conversion, so rows are equal on either path.
+    """
     if isinstance(value, str):
         from airflow_provider_spcs.core.sql_api import convert_cell
 
-        return convert_cell(value, type_name)
+        return convert_cell(value, type_name, scale)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        offset = value.utcoffset()
+        if type_name == "TIMESTAMP_LTZ" or offset is None:
+            return value.astimezone(dt.UTC)
+        return value.astimezone(dt.timezone(offset))
     return value
 
 
@@ -135,9 +146,9 @@ def execute(connection: Any, statement: str) -> list[dict[str, Any]]:
             ) from None
         description = list(cursor.description or ())
         names = [str(col[0]).lower() for col in description]
-        types = [_type_name(col[1]) for col in description]
+        types = [(_type_name(col[1]), col[5] if len(col) > 5 else None) for col in description]
         return [
-            {name: _normalise(value, kind) for name, value, kind in zip(names, row, types, strict=False)}
+            {name: _normalise(value, *kind) for name, value, kind in zip(names, row, types, strict=False)}
             for row in cursor.fetchall()
         ]
 

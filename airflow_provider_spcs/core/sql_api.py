@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -45,39 +44,66 @@ class StatementResult:
         return [dict(zip(names, row, strict=False)) for row in self.rows]
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_DATE = dt.date(1970, 1, 1)
+_TZ_BIAS = 1440
+_MICROS = decimal.Decimal(1_000_000)
+
+
+def _micros(seconds: str) -> int:
+    """Fractional seconds (``"1732911167.310000000"``) as whole microseconds, exactly (floor)."""
+    return int((decimal.Decimal(seconds) * _MICROS).to_integral_value(rounding=decimal.ROUND_FLOOR))
+
+
+def _boolean(value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise ValueError(value)
+
+
+def _timestamp_tz(value: str) -> dt.datetime:
+    seconds, _, offset = value.strip().partition(" ")
+    zone = dt.timezone(dt.timedelta(minutes=int(offset) - _TZ_BIAS)) if offset else dt.UTC
+    return (_EPOCH + dt.timedelta(microseconds=_micros(seconds))).astimezone(zone)
+
+
+_CONVERTERS: dict[str, Callable[[str, int | None], Any]] = {
+    "fixed": lambda v, scale: decimal.Decimal(v) if scale else int(v),
+    "real": lambda v, _: float(v),
+    "float": lambda v, _: float(v),
+    "double": lambda v, _: float(v),
+    "boolean": lambda v, _: _boolean(v),
+    "date": lambda v, _: _EPOCH_DATE + dt.timedelta(days=int(v)),
+    "time": lambda v, _: (dt.datetime.min + dt.timedelta(microseconds=_micros(v))).time(),
+    "timestamp_ltz": lambda v, _: _EPOCH + dt.timedelta(microseconds=_micros(v)),
+    "timestamp_ntz": lambda v, _: (_EPOCH + dt.timedelta(microseconds=_micros(v))).replace(tzinfo=None),
+    "timestamp_tz": lambda v, _: _timestamp_tz(v),
+}
+
+
 def convert_cell(value: Any, column_type: str, scale: int | None = None) -> Any:
-    """Turn an SQL API cell (always a string) into the Python value the connector would give.
+    """Decode one SQL API cell by its ``rowType`` type into the value the connector gives.
 
-    ``fixed`` becomes ``int`` (or ``Decimal`` with a scale), ``real`` ``float``, ``boolean`` ``bool``
-    and timestamps an aware UTC ``datetime`` (the SQL API sends epoch seconds); others stay strings.
+    SQL API v2 sends every non-NULL cell as a string: ``fixed`` becomes ``int`` (``Decimal`` when
+    the column has a scale), ``real`` ``float``, ``boolean`` ``bool``, ``date`` a ``date`` (from days
+    since the epoch), ``time`` a ``time`` and the timestamps (epoch seconds with 9 decimals) a
+    ``datetime``: UTC for ``timestamp_ltz``, naive for ``timestamp_ntz``, and with the cell's own
+    offset (``" <minutes + 1440>"``) for ``timestamp_tz``. Text, other types, ``None`` and cells
+    that do not parse as their type are returned unchanged.
     """
-    if value is None or not isinstance(value, str):
+    if not isinstance(value, str):
         return value
-    kind = column_type.lower()
-    try:
-        if kind == "fixed":
-            return int(value) if not scale else decimal.Decimal(value)
-        if kind in ("real", "float", "double"):
-            return float(value)
-        if kind == "boolean":
-            return value.strip().lower() in ("true", "1")
-        if kind.startswith("timestamp"):
-            return _timestamp(value)
-    except (ValueError, ArithmeticError):
+    convert = _CONVERTERS.get(column_type.lower())
+    if convert is None:
         return value
-    return value
-
-
-def _timestamp(value: str) -> dt.datetime:
-    """Epoch seconds (``"1620151584.132000000"``, optionally ``" <offset minutes>"``) or ISO-like text."""
-    text = value.strip()
     try:
-        return dt.datetime.fromtimestamp(float(text.split()[0]), tz=dt.UTC)
-    except ValueError:
-        pass
-    # "2026-11-22 11:10:16.900 +0000": fromisoformat wants the offset glued to the time
-    parsed = dt.datetime.fromisoformat(re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        return convert(value, scale)
+    except (ValueError, ArithmeticError, OverflowError):
+        log.debug("SQL API cell %r is not a valid %s; kept as text", value, column_type)
+        return value
 
 
 def _headers() -> dict[str, str]:

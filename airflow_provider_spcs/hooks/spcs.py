@@ -260,6 +260,10 @@ class SpcsHook(BaseHook):
     def run_sql(self, statement: str) -> list[dict[str, Any]]:
         """Run one SQL statement (SQL API, or the connector for password auth).
 
+        Cells are Python values of their column type, the same on both paths: ``int`` (``Decimal``
+        with a scale), ``bool``, ``str``, ``date``, and ``datetime`` (UTC for TIMESTAMP_LTZ, naive
+        for TIMESTAMP_NTZ); see :func:`airflow_provider_spcs.core.sql_api.convert_cell`.
+
         :return: rows as dicts keyed by lowercase column name.
         :raises SpcsSqlError: the statement failed (code, SQL state, message).
         """

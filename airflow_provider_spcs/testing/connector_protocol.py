@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from airflow_provider_spcs.testing.auth import AuthFailure, parse_snowflake_token, verify_jwt
 from airflow_provider_spcs.testing.execution import Context, submit
 from airflow_provider_spcs.testing.jwt_verify import JwtRejected
-from airflow_provider_spcs.testing.results import column_meta
+from airflow_provider_spcs.testing.results import column_meta, encode_rows
 from airflow_provider_spcs.testing.session_sql import run_session_statement
 from airflow_provider_spcs.testing.sql import SqlError
 from airflow_provider_spcs.testing.state import ConnectorSession, EmulatorState
@@ -175,13 +175,14 @@ def _session_of(request: Request, kind: str = "session") -> ConnectorSession | J
 def _query_payload(session: ConnectorSession, record: StatementRecord) -> Response:
     if record.state == "done":
         assert record.result is not None
+        rowset = encode_rows(record.result, "connector")
         return _ok(
             {
                 "queryId": record.handle,
-                "rowtype": [column_meta(c, connector=True) for c in record.result.columns],
-                "rowset": record.result.rows,
-                "total": len(record.result.rows),
-                "returned": len(record.result.rows),
+                "rowtype": [column_meta(c) for c in record.result.columns],
+                "rowset": rowset,
+                "total": len(rowset),
+                "returned": len(rowset),
                 "queryResultFormat": "json",
                 "parameters": [],
                 "finalDatabaseName": session.database,

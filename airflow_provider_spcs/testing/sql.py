@@ -31,8 +31,8 @@ the same "does not exist or not authorized" error as a missing service.
 Texts Snowflake does not document (the failed synchronous job error, cancel replies, SPCS_WAIT_FOR
 errors) are plausible stand-ins: they name the job and its status, as the real ones are expected
 to. Modules: ``sql_parse`` (tokens, names), ``sql_show`` (DESCRIBE/SHOW/ALTER/DROP), ``sql_jobs``
-(EXECUTE JOB SERVICE), ``sql_functions`` (SELECT/CALL), ``sql_results`` (column lists, cell
-formats), ``sql_session`` (session, :class:`Pending`, lookups), ``sql_spec`` (spec YAML).
+(EXECUTE JOB SERVICE), ``sql_functions`` (SELECT/CALL), ``sql_results`` (column lists, typed
+cells), ``sql_session`` (session, :class:`Pending`, lookups), ``sql_spec`` (spec YAML).
 """
 
 from __future__ import annotations
@@ -42,16 +42,33 @@ from collections.abc import Callable
 from airflow_provider_spcs.testing.sql_functions import WaitFor, run_call, run_select
 from airflow_provider_spcs.testing.sql_jobs import run_execute_job
 from airflow_provider_spcs.testing.sql_parse import Parser, SqlError, split_statements
-from airflow_provider_spcs.testing.sql_results import BOOLEAN, FIXED, TEXT, TIMESTAMP_LTZ, Column, ResultSet
+from airflow_provider_spcs.testing.sql_results import (
+    BOOLEAN,
+    DATE,
+    FIXED,
+    TEXT,
+    TIME,
+    TIMESTAMP_LTZ,
+    TIMESTAMP_NTZ,
+    TIMESTAMP_TZ,
+    Cell,
+    Column,
+    ResultSet,
+)
 from airflow_provider_spcs.testing.sql_session import Pending, Session
 from airflow_provider_spcs.testing.sql_show import run_alter, run_describe, run_drop, run_show
 from airflow_provider_spcs.testing.world import DEFAULT_DATABASE, DEFAULT_SCHEMA, World, normalize_name
 
 __all__ = [
     "BOOLEAN",
+    "DATE",
     "FIXED",
     "TEXT",
+    "TIME",
     "TIMESTAMP_LTZ",
+    "TIMESTAMP_NTZ",
+    "TIMESTAMP_TZ",
+    "Cell",
     "Column",
     "Pending",
     "ResultSet",

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from airflow_provider_spcs.testing.auth import AuthFailure, Caller, authenticate_sql_api, parse_bearer
 from airflow_provider_spcs.testing.execution import Context, submit
-from airflow_provider_spcs.testing.results import column_meta
+from airflow_provider_spcs.testing.results import column_meta, encode_rows
 from airflow_provider_spcs.testing.state import EmulatorState
 from airflow_provider_spcs.testing.statements import StatementRecord
 
@@ -60,7 +60,7 @@ def _result_response(
     state: EmulatorState, record: StatementRecord, partition: int, *, nullable: bool = True
 ) -> Response:
     assert record.result is not None
-    parts = _partitions(record.result.rows, state.settings.rows_per_partition)
+    parts = _partitions(encode_rows(record.result, "sql_api"), state.settings.rows_per_partition)
     if not 0 <= partition < len(parts):
         return _error(
             422,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable
 
 from airflow_provider_spcs.testing.sql_parse import Parser, SqlError, Token
@@ -10,9 +11,10 @@ from airflow_provider_spcs.testing.sql_results import (
     FIXED,
     TEXT,
     TIMESTAMP_LTZ,
+    Cell,
     Column,
     ResultSet,
-    fmt_ts,
+    ltz,
     service_status_json,
 )
 from airflow_provider_spcs.testing.sql_session import (
@@ -55,7 +57,7 @@ def run_select(parser: Parser, session: Session) -> ResultSet:
     """``SELECT <item>[, ...]``: literals and functions, each optionally aliased; no FROM."""
     parser.next()  # SELECT
     columns: list[Column] = []
-    row: list[str | None] = []
+    row: list[Cell] = []
     while True:
         start = parser.peek()
         column_type, value = _select_item(parser, session)
@@ -64,7 +66,8 @@ def run_select(parser: Parser, session: Session) -> ResultSet:
         has_alias = parser.peek().kind == "QIDENT" or (parser.peek().kind == "IDENT" and parser.peek().value != "FROM")
         if parser.accept_kw("AS") or has_alias:
             name = parser.identifier()
-        columns.append(Column(name, column_type))
+        scale = -int(value.as_tuple().exponent) if isinstance(value, decimal.Decimal) else None
+        columns.append(Column(name, column_type, scale))
         row.append(value)
         if not parser.accept_punct(","):
             break
@@ -72,16 +75,17 @@ def run_select(parser: Parser, session: Session) -> ResultSet:
     return ResultSet(columns, [row])
 
 
-def _select_item(parser: Parser, session: Session) -> tuple[str, str | None]:
+def _select_item(parser: Parser, session: Session) -> tuple[str, Cell]:
     token = parser.next()
     if token.kind == "NUMBER":
-        return FIXED, token.value
+        # NUMBER(p, s) with s = the literal's fractional digits, like Snowflake's ``SELECT 1.50``
+        return FIXED, int(token.value) if token.value.isdigit() else decimal.Decimal(token.value)
     if token.kind == "STRING":
         return TEXT, token.value
     if token.kind != "IDENT":
         parser.fail(token)
     if token.value in {"TRUE", "FALSE"}:
-        return BOOLEAN, token.value.lower()
+        return BOOLEAN, token.value == "TRUE"
     if token.value == "NULL":
         return TEXT, None
     if token.value in {"CURRENT_TIMESTAMP", "CURRENT_USER", "CURRENT_ROLE"} and not parser.at_punct("("):
@@ -196,7 +200,7 @@ def _wait_for(session: Session, service: Service, args: list[Value]) -> ResultSe
     return waiter if result is None else result
 
 
-def _call_function(token: Token, args: list[Value], session: Session, parser: Parser) -> tuple[str, str | None]:
+def _call_function(token: Token, args: list[Value], session: Session, parser: Parser) -> tuple[str, Cell]:
     name = token.value
     simple: dict[str, Callable[[], str | None]] = {
         "CURRENT_USER": lambda: session.user,
@@ -215,7 +219,7 @@ def _call_function(token: Token, args: list[Value], session: Session, parser: Pa
             parser.fail(token)
         return TEXT, simple[name]()
     if name == "CURRENT_TIMESTAMP":
-        return TIMESTAMP_LTZ, fmt_ts(session.world.now())
+        return TIMESTAMP_LTZ, ltz(session.world.now())
     if name == "SYSTEM$GET_SERVICE_LOGS":
         return TEXT, _service_logs(args, session)
     if name == "SYSTEM$GET_SERVICE_STATUS":

@@ -1,14 +1,18 @@
 """Result-set shapes of the SPCS introspection statements (reference section 7).
 
-Column names are Snowflake's exact lowercase names in Snowflake's order. Every cell is a string
-(or ``None`` for SQL NULL), as both the SQL API and the connector's JSON rowsets carry them.
+Column names are Snowflake's exact lowercase names in Snowflake's order. Cells are Python values
+of the column's type (``str`` for TEXT, ``int`` or ``Decimal`` for FIXED, ``bool`` for BOOLEAN, a
+UTC ``datetime`` for TIMESTAMP_LTZ, ``None`` for SQL NULL); the wire layer
+(:func:`airflow_provider_spcs.testing.results.encode_cell`) turns them into the strings Snowflake
+sends.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 
 from airflow_provider_spcs.testing.world import PROVISIONING_PLACEHOLDER, Endpoint, Service, World
@@ -16,25 +20,37 @@ from airflow_provider_spcs.testing.world import PROVISIONING_PLACEHOLDER, Endpoi
 TEXT = "TEXT"
 FIXED = "FIXED"
 BOOLEAN = "BOOLEAN"
+DATE = "DATE"
+TIME = "TIME"
 TIMESTAMP_LTZ = "TIMESTAMP_LTZ"
+TIMESTAMP_NTZ = "TIMESTAMP_NTZ"
+TIMESTAMP_TZ = "TIMESTAMP_TZ"
+
+Cell = str | int | decimal.Decimal | bool | dt.datetime | dt.date | dt.time | None
+"""One cell as the engine produces it (``None`` = SQL NULL); see the module docstring."""
 
 
 @dataclass
 class Column:
-    """One result column: lowercase (or expression) name and Snowflake type name."""
+    """One result column: lowercase (or expression) name, Snowflake type name and scale.
+
+    ``scale`` is the number of fractional digits of a FIXED column (``None``: 0); time types
+    always carry nanoseconds (scale 9), as Snowflake's do by default.
+    """
 
     name: str
     type: str
+    scale: int | None = None
 
 
 @dataclass
 class ResultSet:
-    """A finished statement's result: columns and string cells (``None`` = NULL)."""
+    """A finished statement's result: columns and typed cells (``None`` = NULL)."""
 
     columns: list[Column]
-    rows: list[list[str | None]]
+    rows: list[list[Cell]]
 
-    def dicts(self) -> list[dict[str, str | None]]:
+    def dicts(self) -> list[dict[str, Cell]]:
         """Rows keyed by column name (handy in tests)."""
         return [dict(zip((c.name for c in self.columns), row, strict=True)) for row in self.rows]
 
@@ -133,29 +149,20 @@ def show_columns(*, jobs_only: bool, exclude_jobs: bool) -> list[Column]:
     return [c for c in SERVICE_COLUMNS if c.name not in dropped]
 
 
-def fmt_bool(value: bool) -> str:
-    """Snowflake prints booleans as ``true``/``false``."""
-    return "true" if value else "false"
-
-
-def fmt_ts(ts: float | None) -> str | None:
-    """``2024-11-29 12:12:47.310 +0000`` (TIMESTAMP_LTZ as SHOW prints it; session zone UTC)."""
+def ltz(ts: float | None) -> dt.datetime | None:
+    """A TIMESTAMP_LTZ cell for world time ``ts``: UTC, whole milliseconds (as SHOW reports them)."""
     if ts is None:
         return None
     seconds, millis = divmod(int(ts * 1000), 1000)
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds)) + f".{millis:03d} +0000"
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).replace(microsecond=millis * 1000)
 
 
 def fmt_iso(ts: float | None) -> str | None:
-    """``2025-04-25T06:01:38Z`` (containers/instances timestamps)."""
+    """``2025-04-25T06:01:38Z`` (containers/instances timestamps: TEXT columns)."""
     return None if ts is None else World.iso(ts)
 
 
-def _int(value: int | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def service_values(service: Service, observed_status: str, *, show_spec: bool) -> dict[str, str | None]:
+def service_values(service: Service, observed_status: str, *, show_spec: bool) -> dict[str, Cell]:
     """All SHOW/DESCRIBE SERVICE cells of ``service`` keyed by column name."""
     eais = service.external_access_integrations
     target = service.instances
@@ -168,38 +175,38 @@ def service_values(service: Service, observed_status: str, *, show_spec: bool) -
         "compute_pool": service.compute_pool,
         "spec": service.spec if show_spec else None,
         "dns_name": service.dns_name,
-        "current_instances": str(service.current_instances()),
-        "target_instances": str(target),
-        "min_ready_instances": str(target),
-        "min_instances": str(target),
-        "max_instances": str(target),
-        "auto_resume": fmt_bool(not service.is_job),
+        "current_instances": service.current_instances(),
+        "target_instances": target,
+        "min_ready_instances": target,
+        "min_instances": target,
+        "max_instances": target,
+        "auto_resume": not service.is_job,
         "external_access_integrations": json.dumps(eais) if eais else None,
-        "created_on": fmt_ts(service.created_on),
-        "updated_on": fmt_ts(service.updated_on),
-        "resumed_on": fmt_ts(service.resumed_on),
-        "suspended_on": fmt_ts(service.suspended_on),
-        "auto_suspend_secs": "0",
+        "created_on": ltz(service.created_on),
+        "updated_on": ltz(service.updated_on),
+        "resumed_on": ltz(service.resumed_on),
+        "suspended_on": ltz(service.suspended_on),
+        "auto_suspend_secs": 0,
         "comment": service.comment,
         "owner_role_type": "ROLE",
         "query_warehouse": service.query_warehouse,
-        "is_job": fmt_bool(service.is_job),
-        "is_async_job": fmt_bool(service.is_async_job),
+        "is_job": service.is_job,
+        "is_async_job": service.is_async_job,
         "spec_digest": service.spec_digest,
-        "is_upgrading": "false",
+        "is_upgrading": False,
         "managing_object_domain": None,
         "managing_object_name": None,
     }
 
 
-def service_row(columns: list[Column], values: dict[str, str | None]) -> list[str | None]:
+def service_row(columns: list[Column], values: dict[str, Cell]) -> list[Cell]:
     """Pick ``values`` in column order."""
     return [values[c.name] for c in columns]
 
 
-def container_rows(service: Service, observed_status: str) -> list[list[str | None]]:
+def container_rows(service: Service, observed_status: str) -> list[list[Cell]]:
     """SHOW SERVICE CONTAINERS rows; one row with NULL instance/container cells if none exist."""
-    head: list[str | None] = [service.database, service.schema, service.name, observed_status]
+    head: list[Cell] = [service.database, service.schema, service.name, observed_status]
     states = service.container_states()
     if not states:
         return [head + [None] * (len(CONTAINER_COLUMNS) - len(head))]
@@ -213,16 +220,16 @@ def container_rows(service: Service, observed_status: str) -> list[list[str | No
             s.message,
             s.image_name,
             s.image_digest,
-            str(s.restart_count),
+            s.restart_count,
             fmt_iso(s.start_time),
-            _int(s.last_exit_code),
+            s.last_exit_code,
             fmt_iso(s.last_restart_time),
         ]
         for s in states
     ]
 
 
-def instance_rows(service: Service, observed_status: str) -> list[list[str | None]]:
+def instance_rows(service: Service, observed_status: str) -> list[list[Cell]]:
     """SHOW SERVICE INSTANCES rows (none while no instance exists)."""
     return [
         [
@@ -241,7 +248,7 @@ def instance_rows(service: Service, observed_status: str) -> list[list[str | Non
     ]
 
 
-def endpoint_row(service: Service, endpoint: Endpoint, provisioned: bool) -> list[str | None]:
+def endpoint_row(service: Service, endpoint: Endpoint, provisioned: bool) -> list[Cell]:
     """One SHOW ENDPOINTS row; public endpoints show the placeholder until provisioned."""
     ingress: str | None = None
     if endpoint.is_public:
@@ -251,10 +258,10 @@ def endpoint_row(service: Service, endpoint: Endpoint, provisioned: bool) -> lis
             ingress = endpoint.ingress_url or _default_ingress_host(service, endpoint)
     return [
         endpoint.name,
-        str(endpoint.port),
+        endpoint.port,
         None,
         endpoint.protocol,
-        fmt_bool(endpoint.is_public),
+        endpoint.is_public,
         ingress,
     ]
 

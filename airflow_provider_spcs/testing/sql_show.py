@@ -11,6 +11,7 @@ from airflow_provider_spcs.testing.sql_results import (
     DESCRIBE_COLUMNS,
     ENDPOINT_COLUMNS,
     INSTANCE_COLUMNS,
+    Cell,
     ResultSet,
     container_rows,
     endpoint_row,
@@ -93,7 +94,7 @@ def _show_services(parser: Parser, session: Session, *, jobs_only: bool, exclude
     parser.end()
 
     columns = show_columns(jobs_only=jobs_only, exclude_jobs=exclude_jobs)
-    rows: list[list[str | None]] = []
+    rows: list[list[Cell]] = []
     for service in session.world.list_services():
         if jobs_only and not service.is_job:
             continue

@@ -3,6 +3,8 @@ shared flow driven by hand, requestId reuse, 202 polling and partitions."""
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import json
 from collections.abc import Callable
 
@@ -182,23 +184,45 @@ def test_sql_other_errors_fail_at_once() -> None:
     assert len(seen) == 1
 
 
+_UTC_TS = dt.datetime(2024, 11, 29, 20, 12, 47, 310000, tzinfo=dt.UTC)
+
+
 @pytest.mark.parametrize(
-    ("value", "kind", "expected"),
+    ("value", "kind", "scale", "expected"),
     [
-        ("12", "fixed", 12),
-        ("1.5", "real", 1.5),
-        ("true", "boolean", True),
-        ("x", "text", "x"),
-        (None, "fixed", None),
-        ("nan?", "fixed", "nan?"),
+        ("12", "fixed", 0, 12),
+        ("12", "FIXED", None, 12),
+        ("3.25", "fixed", 2, decimal.Decimal("3.25")),
+        ("1.5", "real", None, 1.5),
+        ("true", "boolean", None, True),
+        ("false", "boolean", None, False),
+        ("1", "boolean", None, True),
+        ("0", "boolean", None, False),
+        ("20056", "date", None, dt.date(2024, 11, 29)),
+        ("45167.310000000", "time", 9, dt.time(12, 32, 47, 310000)),
+        ("1732911167.310000000", "timestamp_ltz", 9, _UTC_TS),
+        ("1732911167.310000000", "timestamp_ntz", 9, _UTC_TS.replace(tzinfo=None)),
+        ("-0.500000000", "timestamp_ltz", 9, dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.UTC)),
+        ("x", "text", None, "x"),
+        ("true", "text", None, "true"),
+        (None, "fixed", 0, None),
+        (None, "timestamp_ltz", 9, None),
+        ("nan?", "fixed", 0, "nan?"),
+        ("maybe", "boolean", None, "maybe"),
+        ("2024-11-29 12:12:47.310 -0800", "timestamp_ltz", 9, "2024-11-29 12:12:47.310 -0800"),
     ],
 )
-def test_convert_cell(value: str | None, kind: str, expected: object) -> None:
-    assert sql_api.convert_cell(value, kind) == expected
+def test_convert_cell(value: str | None, kind: str, scale: int | None, expected: object) -> None:
+    converted = sql_api.convert_cell(value, kind, scale)
+    assert converted == expected
+    assert type(converted) is type(expected)
 
 
-def test_convert_timestamps() -> None:
-    a = sql_api.convert_cell("1620151584.132000000", "timestamp_ltz")
-    b = sql_api.convert_cell("2021-05-04 18:06:24.132 +0000", "TIMESTAMP_LTZ")
-    assert a == b
-    assert a.tzinfo is not None
+def test_convert_timestamps_keep_their_zone() -> None:
+    ltz = sql_api.convert_cell("1732911167.310000000", "timestamp_ltz", 9)
+    assert ltz.tzinfo is dt.UTC
+    tz = sql_api.convert_cell("1732911167.310000000 960", "timestamp_tz", 9)
+    assert tz == ltz
+    assert tz.utcoffset() == dt.timedelta(hours=-8)
+    assert (tz.hour, tz.minute) == (12, 12)
+    assert sql_api.convert_cell("1732911167.310000000", "timestamp_ntz", 9).tzinfo is None

@@ -54,3 +54,26 @@ def test_location_kwargs() -> None:
         "port": 443,
     }
     assert location_kwargs("http://127.0.0.1:8080") == {"host": "127.0.0.1", "protocol": "http", "port": 8080}
+
+
+def test_connector_values_are_normalised_like_sql_api_cells() -> None:
+    import datetime as dt
+
+    from airflow_provider_spcs.core.connector import _normalise
+
+    pytz = pytest.importorskip("pytz")
+    instant = dt.datetime(2024, 11, 29, 20, 12, 47, 310000, tzinfo=dt.UTC)
+    # TIMESTAMP_LTZ arrives in the session's zone: the SQL API path gives UTC
+    ltz = _normalise(instant.astimezone(pytz.timezone("America/Los_Angeles")), "TIMESTAMP_LTZ", 9)
+    assert (ltz, ltz.tzinfo) == (instant, dt.UTC)
+    # TIMESTAMP_TZ keeps its offset, as a stdlib zone
+    tz = _normalise(instant.astimezone(pytz.FixedOffset(-480)), "TIMESTAMP_TZ", 9)
+    assert tz == instant
+    assert type(tz.tzinfo) is dt.timezone
+    assert tz.utcoffset() == dt.timedelta(hours=-8)
+    naive = instant.replace(tzinfo=None)
+    assert _normalise(naive, "TIMESTAMP_NTZ", 9) is naive
+    assert _normalise(True, "BOOLEAN", None) is True
+    # text a connector left untyped gets the SQL API conversion
+    assert _normalise("1732911167.310000000", "TIMESTAMP_LTZ", 9) == instant
+    assert _normalise("true", "TEXT", None) == "true"

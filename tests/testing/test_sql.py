@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -32,8 +35,13 @@ INSTANCES = [
 ]  # fmt: skip
 ENDPOINTS = ["name", "port", "port_range", "protocol", "is_public", "ingress_url"]
 
-SHOW_TS = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d{4}")
+T0_LTZ = dt.datetime(2024, 11, 29, 19, 53, 20, 250000, tzinfo=dt.UTC)
 ISO_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def is_show_timestamp(value: Any) -> bool:
+    """A TIMESTAMP_LTZ cell as SHOW reports it: UTC, whole milliseconds."""
+    return isinstance(value, dt.datetime) and value.tzinfo is dt.UTC and value.microsecond % 1000 == 0
 
 
 class FakeClock:
@@ -101,14 +109,14 @@ class TestDescribe:
         assert row["spec"] is not None
         assert "name: echo" in row["spec"]
         assert re.fullmatch(r"echo-service\.[0-9a-f]{4}\.svc\.spcs\.internal", row["dns_name"] or "")
-        assert row["created_on"] == "2024-11-29 19:53:20.250 +0000"
+        assert row["created_on"] == T0_LTZ
         assert row["resumed_on"] is None
-        assert (row["current_instances"], row["target_instances"]) == ("1", "1")
+        assert (row["current_instances"], row["target_instances"], row["auto_suspend_secs"]) == (1, 1, 0)
         assert (row["is_job"], row["is_async_job"], row["auto_resume"], row["is_upgrading"]) == (
-            "false",
-            "false",
-            "true",
-            "false",
+            False,
+            False,
+            True,
+            False,
         )
         assert row["owner_role_type"] == "ROLE"
         assert re.fullmatch(r"[0-9a-f]{64}", row["spec_digest"] or "")
@@ -228,7 +236,7 @@ class TestShowServices:
         result = run(many, "show job services")
         assert names(result) == [c for c in SHOW_SERVICES if c != "is_job"]
         assert [r[0] for r in result.rows] == ["JOB_1"]
-        assert result.dicts()[0]["is_async_job"] == "false"
+        assert result.dicts()[0]["is_async_job"] is False
 
     def test_exclude_jobs_drops_both_job_columns(self, many: World) -> None:
         result = run(many, "SHOW SERVICES EXCLUDE JOBS IN ACCOUNT")
@@ -264,17 +272,17 @@ class TestShowServices:
         world.add_service("SLOW", start_after_polls=1)
         first = run(world, "SHOW SERVICES LIKE 'SLOW'").dicts()[0]
         second = run(world, "SHOW SERVICES LIKE 'SLOW'").dicts()[0]
-        assert (first["status"], first["current_instances"]) == ("PENDING", "0")
-        assert (second["status"], second["current_instances"]) == ("RUNNING", "1")
+        assert (first["status"], first["current_instances"]) == ("PENDING", 0)
+        assert (second["status"], second["current_instances"]) == ("RUNNING", 1)
 
     def test_extra_properties(self, world: World) -> None:
         world.add_service(
             "props", query_warehouse="WH", external_access_integrations=["EAI_1"], comment="hello", instances=2
         )
         row = run(world, "SHOW SERVICES LIKE 'props'").dicts()[0]
-        assert (row["query_warehouse"], row["comment"], row["target_instances"]) == ("WH", "hello", "2")
+        assert (row["query_warehouse"], row["comment"], row["target_instances"]) == ("WH", "hello", 2)
         assert json.loads(row["external_access_integrations"] or "") == ["EAI_1"]
-        assert SHOW_TS.fullmatch(row["created_on"] or "")
+        assert is_show_timestamp(row["created_on"])
 
     @pytest.mark.parametrize("sql", ["SHOW SERVICES LIKE", "SHOW SERVICES IN", "SHOW SERVICES LIMIT x", "SHOW SERVICE"])
     def test_malformed(self, world: World, sql: str) -> None:
@@ -288,7 +296,7 @@ class TestContainersAndInstances:
         [row] = result.dicts()
         assert row["service_status"] == "RUNNING"
         assert (row["instance_id"], row["instance_status"], row["container_name"]) == ("0", "READY", "echo")
-        assert (row["status"], row["message"], row["restart_count"]) == ("READY", "Running", "0")
+        assert (row["status"], row["message"], row["restart_count"]) == ("READY", "Running", 0)
         assert row["start_time"] == "2024-11-29T19:53:20Z"
         assert (row["last_exit_code"], row["last_restart_time"]) == (None, None)
         assert (row["image_name"] or "").endswith("/spcs_db/app/images/echo:latest")
@@ -308,7 +316,7 @@ class TestContainersAndInstances:
         [row] = run(world, "SHOW SERVICE CONTAINERS IN SERVICE echo_service").dicts()
         assert (row["service_status"], row["instance_status"], row["status"]) == ("FAILED", "FAILED", "FAILED")
         assert row["message"] == "Back-off restarting failed container"
-        assert (row["restart_count"], row["last_exit_code"]) == ("5", "137")
+        assert (row["restart_count"], row["last_exit_code"]) == (5, 137)
         assert row["last_restart_time"] == "2024-11-29T19:54:50Z"
 
     def test_instances(self, world: World) -> None:
@@ -335,7 +343,7 @@ class TestEndpoints:
         world.service("ECHO_SERVICE").endpoints[0].ingress_url = "http://127.0.0.1:50123"  # type: ignore[union-attr]
         result = run(world, "SHOW ENDPOINTS IN SERVICE echo_service")
         assert names(result) == ENDPOINTS
-        assert result.rows == [["echo", "8080", None, "HTTP", "true", "http://127.0.0.1:50123"]]
+        assert result.rows == [["echo", 8080, None, "HTTP", True, "http://127.0.0.1:50123"]]
 
     def test_without_a_server_a_bare_host_is_reported(self, world: World) -> None:
         [row] = run(world, "SHOW ENDPOINTS IN SERVICE echo_service").rows
@@ -347,8 +355,8 @@ class TestEndpoints:
         first = run(world, "SHOW ENDPOINTS IN SERVICE svc").rows
         second = run(world, "SHOW ENDPOINTS IN SERVICE svc").rows
         assert first == [
-            ["api", "8080", None, "HTTP", "true", "Endpoints provisioning in progress... check back in a few minutes"],
-            ["private", "8081", None, "HTTP", "false", None],
+            ["api", 8080, None, "HTTP", True, "Endpoints provisioning in progress... check back in a few minutes"],
+            ["private", 8081, None, "HTTP", False, None],
         ]
         assert second[0][5] == "http://127.0.0.1:50124"
 
@@ -366,11 +374,11 @@ class TestAlterAndDrop:
         assert run(world, "ALTER SERVICE echo_service SUSPEND").rows == [["Statement executed successfully."]]
         assert [status(), status()] == ["SUSPENDING", "SUSPENDED"]
         row = run(world, "DESCRIBE SERVICE echo_service").dicts()[0]
-        assert SHOW_TS.fullmatch(row["suspended_on"] or "")
-        assert row["current_instances"] == "0"
+        assert is_show_timestamp(row["suspended_on"])
+        assert row["current_instances"] == 0
         assert run(world, "alter service if exists echo_service resume;").rows == [["Statement executed successfully."]]
         assert [status(), status()] == ["PENDING", "RUNNING"]
-        assert SHOW_TS.fullmatch(run(world, "DESCRIBE SERVICE echo_service").dicts()[0]["resumed_on"] or "")
+        assert is_show_timestamp(run(world, "DESCRIBE SERVICE echo_service").dicts()[0]["resumed_on"])
 
     def test_alter_if_exists_on_missing(self, world: World) -> None:
         assert run(world, "ALTER SERVICE IF EXISTS nope SUSPEND").rows == [["Statement executed successfully."]]
@@ -492,15 +500,16 @@ class TestProbesAndErrors:
         assert result.rows == [["SPCS_USER", "SPCS_ROLE", "MYACCT", "MYACCT", "MYORG", "SPCS_DB", "APP", None]]
 
     def test_select_one_and_literals(self, world: World) -> None:
-        result = run(world, "select 1, 'x' as \"Label\", true, null;")
-        assert names(result) == ["1", "Label", "TRUE", "NULL"]
-        assert [c.type for c in result.columns] == ["FIXED", "TEXT", "BOOLEAN", "TEXT"]
-        assert result.rows == [["1", "x", "true", None]]
+        result = run(world, "select 1, 'x' as \"Label\", true, null, 1.50;")
+        assert names(result) == ["1", "Label", "TRUE", "NULL", "1.50"]
+        assert [c.type for c in result.columns] == ["FIXED", "TEXT", "BOOLEAN", "TEXT", "FIXED"]
+        assert [c.scale for c in result.columns] == [None, None, None, None, 2]
+        assert result.rows == [[1, "x", True, None, decimal.Decimal("1.50")]]
 
     def test_version_and_timestamp(self, world: World) -> None:
         result = run(world, "SELECT CURRENT_VERSION(), CURRENT_TIMESTAMP")
         assert re.fullmatch(r"\d+\.\d+\.\d+", result.rows[0][0] or "")
-        assert result.rows[0][1] == "2024-11-29 19:53:20.250 +0000"
+        assert result.rows[0][1] == T0_LTZ
         assert result.columns[1].type == "TIMESTAMP_LTZ"
 
     @pytest.mark.parametrize(

@@ -105,9 +105,9 @@ class TestSubmission:
         )
         run(world, sql)
         row = run(world, "SHOW JOB SERVICES LIKE 'PROPS'").dicts()[0]
-        assert (row["query_warehouse"], row["comment"], row["target_instances"]) == ("MY_WH", "nightly 'run'", "2")
+        assert (row["query_warehouse"], row["comment"], row["target_instances"]) == ("MY_WH", "nightly 'run'", 2)
         assert row["external_access_integrations"] == '["EAI_ONE", "EAI_TWO"]'
-        assert (row["is_async_job"], row["auto_resume"]) == ("true", "false")
+        assert (row["is_async_job"], row["auto_resume"]) == (True, False)
 
     def test_default_name(self, world: World) -> None:
         name = started_name(
@@ -202,7 +202,7 @@ class TestSynchronous:
         assert "FAILED" in message
         assert "logs" in message
         [row] = run(world, "SHOW SERVICE CONTAINERS IN SERVICE BAD").dicts()
-        assert (row["status"], row["last_exit_code"], row["instance_status"]) == ("FAILED", "1", "FAILED")
+        assert (row["status"], row["last_exit_code"], row["instance_status"]) == ("FAILED", 1, "FAILED")
 
     def test_inline_spec_scripts_a_failure(self, world: World) -> None:
         sql = f"EXECUTE JOB SERVICE IN COMPUTE POOL SPCS_POOL FROM SPECIFICATION '{INLINE_FAILING}' NAME=SCRIPTED"
@@ -212,7 +212,7 @@ class TestSynchronous:
         with pytest.raises(SqlError, match="SCRIPTED"):
             pending.poll()
         rows = run(world, "SHOW SERVICE CONTAINERS IN SERVICE SCRIPTED").dicts()
-        assert [(r["container_name"], r["last_exit_code"]) for r in rows] == [("worker", "7"), ("sidecar", "7")]
+        assert [(r["container_name"], r["last_exit_code"]) for r in rows] == [("worker", 7), ("sidecar", 7)]
         logs = run(world, "SELECT SYSTEM$GET_SERVICE_LOGS('SCRIPTED', 0, 'worker')").rows[0][0]
         assert logs == "loading\nTraceback: boom"
         assert run(world, "SELECT SYSTEM$GET_SERVICE_LOGS('SCRIPTED', 0, 'sidecar')").rows == [[""]]
@@ -281,7 +281,7 @@ class TestAsyncFollowUps:
             "DONE",
             "SUCCEEDED",
             "DONE",
-            "0",
+            0,
         )
 
     def test_system_cancel_job(self, world: World) -> None:
