@@ -9,7 +9,8 @@ Rules every trigger here follows:
   event loop never blocks. Triggers in one triggerer share the hook layer's process-wide token
   cache, so a hundred of them cost one token exchange, not a hundred.
 * The status decision is :func:`airflow_provider_spcs.core.services.observe`, the same code the
-  sensor and the operators run on the worker.
+  sensor and the operators run on the worker. Status triggers on ``db.schema.name`` services share
+  one ``SHOW SERVICES IN SCHEMA`` per schema and poll cycle (:mod:`._board`).
 * Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`).
 """
 
@@ -26,6 +27,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_spcs.core.errors import SpcsError
 from airflow_provider_spcs.core.jobs import drop_service_sql
 from airflow_provider_spcs.core.services import ServiceStatus, arun_observation, observe, parse_statuses
+from airflow_provider_spcs.triggers._board import SharedStatusReader
 from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent, ServiceEvent
 
 if TYPE_CHECKING:
@@ -105,6 +107,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
 
     async def _wait(self, hook: SpcsHook) -> ServiceEvent:
         targets: list[ServiceStatus] = list(self.target_statuses)
+        reader = SharedStatusReader(hook, self.spcs_conn_id, poll_interval=self.poll_interval)
         while True:
             flow = observe(
                 targets,
@@ -113,7 +116,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
                 also_wait=self.also_wait,
                 wait_for_endpoints=self.wait_for_endpoints,
             )
-            observation = await arun_observation(flow, hook, self.service)
+            observation = await arun_observation(flow, reader, self.service)
             if observation.decision.final:
                 return ServiceEvent.from_observation(self.service, observation)
             self.log.debug("Service %s: %s", self.service, observation.decision.reason)

@@ -285,18 +285,65 @@ async def test_concurrent_endpoint_triggers_share_one_exchange(spcs: SpcsEmulato
     assert stats["tokens_minted"] == 1
 
 
-async def test_hundred_status_triggers_one_poll_cycle(spcs: SpcsEmulator, spcs_conn: str) -> None:
+@pytest.mark.parametrize(
+    ("service", "sql_requests"),
+    [("SPCS_DB.APP.ECHO_SERVICE", 1), ("ECHO_SERVICE", 100)],
+    ids=["qualified-shared-listing", "unqualified-describe-each"],
+)
+async def test_hundred_status_triggers_one_poll_cycle(
+    spcs: SpcsEmulator, spcs_conn: str, service: str, sql_requests: int
+) -> None:
     """The measurement for the issue: 100 deferred status triggers, one poll cycle each."""
     spcs.reset_stats()
-    triggers = [
-        SpcsServiceStatusTrigger(spcs_conn_id=spcs_conn, service="ECHO_SERVICE", poll_interval=60) for _ in range(100)
-    ]
+    triggers = [SpcsServiceStatusTrigger(spcs_conn_id=spcs_conn, service=service, poll_interval=60) for _ in range(100)]
     started = time.monotonic()
     events = await asyncio.gather(*(_first_event(t) for t in triggers))
     elapsed = time.monotonic() - started
     assert all(e["status"] == "success" for e in events)
     stats = spcs.stats()
-    print(f"\n100 status triggers, one poll cycle: {elapsed:.2f} s, stats={stats}")
-    assert stats["requests"]["sql_api"] == 100  # one DESCRIBE SERVICE each
+    print(f"\n100 status triggers on {service}, one poll cycle: {elapsed:.2f} s, stats={stats}")
+    # Qualified names share one SHOW SERVICES IN SCHEMA; unqualified ones DESCRIBE each.
+    assert stats["requests"]["sql_api"] == sql_requests
     assert stats["exchanges"] == 0  # the SQL API takes the key-pair JWT itself: no ingress exchange
-    assert stats["jwts_verified"] == 100  # one JWT, signed once per process, sent with each request
+    assert stats["jwts_verified"] == sql_requests  # one JWT, signed once per process, on each request
+
+
+async def test_shared_listing_follows_each_service_and_schema(spcs: SpcsEmulator, spcs_conn: str) -> None:
+    spcs.add_service("BOARD_A", start_after_polls=2)
+    spcs.add_service("BOARD_B", schema="OTHER", status="PENDING")  # never starts: times out
+    spcs.service("BOARD_B", schema="OTHER").fail("boom", exit_code=3)
+    spcs.reset_stats()
+    deadline = time.time() + 20
+    triggers = [
+        SpcsServiceStatusTrigger(spcs_conn_id=spcs_conn, service=name, poll_interval=0.2, deadline=deadline)
+        for name in ["SPCS_DB.APP.BOARD_A"] * 5 + ["SPCS_DB.APP.ECHO_SERVICE"] * 5 + ["SPCS_DB.OTHER.BOARD_B"] * 5
+    ]
+    events = [ServiceEvent.from_payload(e) for e in await asyncio.gather(*(_first_event(t) for t in triggers))]
+    assert [e.status for e in events] == [EventStatus.SUCCESS] * 10 + [EventStatus.FAILED] * 5
+    assert all(e.containers and e.containers[0]["last_exit_code"] in (3, "3") for e in events[10:])
+    stats = spcs.stats()
+    # APP: one listing per cycle for BOARD_A and ECHO_SERVICE together (about 3 cycles); OTHER: one
+    # listing, then each failed trigger reads its own containers. Far below 15 triggers x cycles.
+    assert stats["requests"]["sql_api"] <= 3 + 1 + 5 + 2
+
+
+async def test_missing_qualified_service_reports_the_describe_error(spcs: SpcsEmulator, spcs_conn: str) -> None:
+    trigger = SpcsServiceStatusTrigger(spcs_conn_id=spcs_conn, service="SPCS_DB.APP.NO_SUCH", poll_interval=0.01)
+    event = ServiceEvent.from_payload(await _first_event(trigger))
+    assert event.status is EventStatus.ERROR
+    assert event.error_type == "SpcsSqlError"
+    assert "does not exist" in event.message
+
+
+async def test_cancelling_the_trigger_that_asked_does_not_strand_the_others(spcs: SpcsEmulator, spcs_conn: str) -> None:
+    spcs.inject("sql_api", latency=0.5)  # the shared listing is in flight for a while
+    triggers = [
+        SpcsServiceStatusTrigger(spcs_conn_id=spcs_conn, service="SPCS_DB.APP.ECHO_SERVICE", poll_interval=0.2)
+        for _ in range(3)
+    ]
+    tasks = [asyncio.create_task(_first_event(t)) for t in triggers]
+    await asyncio.sleep(0.2)
+    tasks[0].cancel()  # the first trigger started the query; a user kills its task
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert [r["status"] for r in results[1:]] == ["success", "success"]  # type: ignore[index]
