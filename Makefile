@@ -28,12 +28,12 @@ unit: setup
 	$(BIN)/python -m pytest
 
 docs: setup
-	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+	$(BIN)/mkdocs build --strict --site-dir $(VENV)/site
 
 test: lint typecheck docs unit
 
 demo: setup
-	$(BIN)/python -m airflow_provider_spcs.testing.demo
+	$(BIN)/python -m airflow_provider_spcs.testing.demo_dag_run
 
 bench: setup
 	$(BIN)/python -m benchmarks
