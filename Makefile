@@ -10,7 +10,9 @@ SRC    := $(wildcard airflow_provider_spcs tests example_dags benchmarks)
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	# uv installs the pinned set in seconds; a venv made by uv itself has no pip, so ensurepip first.
+	test -x $(BIN)/uv || { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check uv; }
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r $(LOCK)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
