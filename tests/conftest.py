@@ -18,3 +18,16 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_ROOT / "example_dags")
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+
+
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402  (after the environment above)
+
+
+@pytest.fixture
+def drive() -> Any:
+    """Run an operator as worker + triggerer would: :func:`airflow_provider_spcs.testing.tasks.run_with_triggers`."""
+    from airflow_provider_spcs.testing.tasks import run_with_triggers
+
+    return run_with_triggers

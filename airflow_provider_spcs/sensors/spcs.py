@@ -8,8 +8,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
-from airflow.sdk.exceptions import AirflowSensorTimeout
 
+from airflow_provider_spcs._compat import AirflowSensorTimeout
 from airflow_provider_spcs.core.services import Outcome, observe, parse_statuses, run_observation
 from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, closing_hook, default_deferrable, defer_timeout
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent

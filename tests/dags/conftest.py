@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import pathlib
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -28,18 +27,3 @@ def airflow_db() -> None:
     from airflow.utils import db
 
     db.resetdb()
-
-
-@pytest.fixture(autouse=True)
-def _forget_services_made_here(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Drop services and jobs a test added to the shared session emulator, so tests stay independent."""
-    if "spcs" not in request.fixturenames:
-        yield
-        return
-    emulator = request.getfixturevalue("spcs")
-    before = set(emulator.world.services)
-    yield
-    for key in set(emulator.world.services) - before:
-        service = emulator.world.services.get(key)
-        if service is not None:
-            emulator.world.drop_service(service)

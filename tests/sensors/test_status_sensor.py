@@ -7,8 +7,8 @@ import time
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowSensorTimeout
 
+from airflow_provider_spcs._compat import AirflowSensorTimeout, TaskDeferred
 from airflow_provider_spcs.core.errors import SpcsServiceFailedError
 from airflow_provider_spcs.sensors.spcs import SpcsServiceStatusSensor
 from airflow_provider_spcs.testing import SpcsEmulator
@@ -87,10 +87,6 @@ def test_deferred_timeout_is_a_sensor_timeout(spcs: SpcsEmulator, spcs_conn: str
 
 
 def test_deferred_trigger_has_absolute_deadline_and_padded_timeout(spcs: SpcsEmulator, spcs_conn: str) -> None:
-    try:
-        from airflow.sdk.exceptions import TaskDeferred
-    except ImportError:  # Airflow 3.1
-        from airflow.exceptions import TaskDeferred  # type: ignore[no-redef,attr-defined]
     spcs.service("ECHO_SERVICE").set_status("PENDING")
     before = time.time()
     with pytest.raises(TaskDeferred) as deferred:
