@@ -2,49 +2,94 @@
 
 Core never imports Airflow, yet every secret it reads or mints must reach Airflow's log masker at
 once. The hook adds :func:`airflow.sdk.log.mask_secret` as a sink; core calls :func:`report_secret`.
+
+Each sink hears each distinct value once per process. Registration is not free: Airflow's masker
+recompiles one alternation of every pattern it knows for each new pattern (and, inside a task, also
+sends it to the supervisor), so a thousand hooks reading the same connection must not register the
+same key a thousand times. What is remembered is a SHA-256 digest per sink, never the value: the
+masker is the only place that holds it.
+
+Airflow resets its masker only in the task supervisor, before a task starts (provider code does not
+run there). Anything else that resets the masker in a process where secrets were already reported
+must call :func:`forget_reported_secrets`, or those secrets would not be registered again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 
 SecretSink = Callable[[str], object]
 
-_sinks: list[SecretSink] = []
-_lock = threading.Lock()
+MIN_FRAGMENT = 8
+"""Shortest PEM body line registered on its own (see :func:`secret_fragments`)."""
+
+_sinks: dict[SecretSink, set[bytes]] = {}
+_lock = threading.RLock()
+"""Held while sinks run too: nobody returns from reporting a value before it is registered."""
 
 
 def add_secret_sink(sink: SecretSink) -> None:
     """Register a callback that receives every secret value (idempotent per callback).
 
+    A new sink hears every value reported from now on, including values other sinks already heard.
+
     :param sink: called with each secret string, e.g. Airflow's ``mask_secret``.
     """
     with _lock:
-        if sink not in _sinks:
-            _sinks.append(sink)
+        _sinks.setdefault(sink, set())
 
 
 def remove_secret_sink(sink: SecretSink) -> None:
     """Unregister a sink added with :func:`add_secret_sink` (no error if absent)."""
     with _lock:
-        if sink in _sinks:
-            _sinks.remove(sink)
+        _sinks.pop(sink, None)
+
+
+def forget_reported_secrets() -> None:
+    """Forget which values each sink heard, so they are sent again (after a masker reset; tests)."""
+    with _lock:
+        for seen in _sinks.values():
+            seen.clear()
+
+
+def secret_fragments(value: str) -> list[str]:
+    """The strings to register for ``value``: itself, or for multi-line text (a PEM) its body lines.
+
+    A PEM may reach a log whole, line by line, or as a ``repr`` with ``\\n`` escapes; in every case
+    each body line appears intact, so masking every body line masks the key wherever it shows. The
+    whole multi-line text is therefore not registered: it would add nothing the lines do not cover,
+    and a pattern with newlines makes every later recompilation of the masker's alternation about
+    a hundred times slower (~30-90 ms per registration for a 2048-bit key, against ~0.3 ms for all
+    26 lines). The ``-----BEGIN/END ...-----`` armour is not secret. Lines shorter than
+    :data:`MIN_FRAGMENT` (at most a PEM's last line, a few bytes of the key) are skipped, as short
+    strings would mask unrelated text.
+    """
+    if "\n" not in value and "\r" not in value:
+        return [value]
+    lines = [line.strip() for line in value.splitlines()]
+    return [line for line in lines if len(line) >= MIN_FRAGMENT and "-----" not in line]
+
+
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
 
 
 def report_secret(value: str | None) -> None:
-    """Announce a secret to every sink; empty values are ignored.
+    """Announce a secret to every sink, once per sink and distinct value; empty values are ignored.
 
-    :param value: the secret (key text, passphrase, token...). Never logged here.
+    :param value: the secret (key text, passphrase, token...). Never logged or stored here.
     """
     if not value:
         return
-    values = [value]
-    if "\n" in value:
-        # A PEM may be logged line by line; each body line must be masked on its own as well.
-        values += [line.strip() for line in value.splitlines() if len(line.strip()) >= 16 and "-----" not in line]
+    digest = _digest(value)
     with _lock:
-        sinks = list(_sinks)
-    for sink in sinks:
-        for item in values:
-            sink(item)
+        todo = [(sink, seen) for sink, seen in _sinks.items() if digest not in seen]
+        if not todo:
+            return
+        fragments = secret_fragments(value)
+        for sink, seen in todo:
+            for item in fragments:
+                sink(item)
+            seen.add(digest)  # only once the sink took every fragment

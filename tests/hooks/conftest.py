@@ -1,4 +1,5 @@
-"""Hook tests run against the emulator over real sockets; token caches are cleared per test."""
+"""Hook tests run against the emulator over real sockets; token caches and shared connection
+settings are cleared per test."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from airflow_provider_spcs.core import credentials
 from airflow_provider_spcs.core.cache import TOKEN_CACHE
 from airflow_provider_spcs.core.retry import RetryPolicy
-from airflow_provider_spcs.hooks.spcs import SpcsHook
+from airflow_provider_spcs.hooks.spcs import SHARED, SpcsHook
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, poll_initial=0.01, poll_max=0.05, max_attempts=4)
 
@@ -19,9 +20,11 @@ FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, poll_initial=0.01, poll_max=
 def _fresh_caches() -> Iterator[None]:
     TOKEN_CACHE.clear()
     credentials.clear_jwt_cache()
+    SHARED.clear()
     yield
     TOKEN_CACHE.clear()
     credentials.clear_jwt_cache()
+    SHARED.clear()
 
 
 @pytest.fixture
