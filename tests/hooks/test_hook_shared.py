@@ -117,3 +117,13 @@ def test_token_file_is_read_for_every_session(spcs: SpcsEmulator, spcs_conn_fact
     token_file.write_text("garbage-token-not-accepted")
     with pytest.raises(Exception):  # noqa: B017,PT011 - any refusal proves the file was read again
         SpcsHook(conn_id).run_sql("SELECT 1")
+
+
+async def test_many_concurrent_requests_one_exchange(spcs: SpcsEmulator, spcs_conn_factory) -> None:
+    conn_id = spcs_conn_factory("key_pair", conn_id="spcs_shared_many")
+    url = spcs.ingress_url()
+    hooks = [SpcsHook(conn_id) for _ in range(300)]
+    responses = await asyncio.wait_for(asyncio.gather(*(h.arequest("GET", f"{url}/s") for h in hooks)), 60)
+    assert all(r.status_code == 200 for r in responses)
+    assert spcs.stats()["exchanges"] == 1
+    assert spcs.stats()["requests"]["ingress"] == 300
