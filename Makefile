@@ -4,9 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 LOCK   := constraints/requirements-dev.lock
 STAMP  := $(VENV)/.installed
+# The floor of `apache-airflow>=3.1`: the suite runs there too, in its own venv.
+FLOOR_VENV  := .venv-airflow-3.1
+FLOOR_LOCK  := constraints/requirements-airflow-3.1.lock
+FLOOR_STAMP := $(FLOOR_VENV)/.installed
 SRC    := $(wildcard airflow_provider_spcs tests example_dags benchmarks)
 
-.PHONY: setup lint typecheck unit docs test demo bench lock emulator clean
+.PHONY: setup lint typecheck unit unit-floor docs test demo bench lock emulator clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +23,12 @@ $(STAMP): pyproject.toml $(LOCK)
 
 setup: $(STAMP)
 
+$(FLOOR_STAMP): $(STAMP) $(FLOOR_LOCK)
+	test -x $(FLOOR_VENV)/bin/python || $(BIN)/uv venv --quiet --python $(BIN)/python $(FLOOR_VENV)
+	$(BIN)/uv pip install --quiet --python $(FLOOR_VENV)/bin/python -r $(FLOOR_LOCK)
+	$(BIN)/uv pip install --quiet --python $(FLOOR_VENV)/bin/python --no-deps -e .
+	touch $(FLOOR_STAMP)
+
 lint: setup
 	$(BIN)/ruff check $(SRC)
 	$(BIN)/ruff format --check $(SRC)
@@ -29,10 +39,13 @@ typecheck: setup
 unit: setup
 	$(BIN)/python -m pytest
 
+unit-floor: $(FLOOR_STAMP)
+	$(FLOOR_VENV)/bin/python -m pytest -q
+
 docs: setup
 	$(BIN)/mkdocs build --strict --site-dir $(VENV)/site
 
-test: lint typecheck docs unit
+test: lint typecheck docs unit unit-floor
 
 demo: setup
 	$(BIN)/python -m airflow_provider_spcs.testing.demo_dag_run
@@ -46,6 +59,8 @@ emulator: setup
 # Refresh the pinned versions CI installs (needs the package registry).
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet \
+		--override constraints/airflow-3.1.override -o $(FLOOR_LOCK)
 
 clean:
-	rm -rf $(VENV) site .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FLOOR_VENV) site .mypy_cache .ruff_cache

@@ -380,6 +380,9 @@ class SpcsEmulator:
             service.set_status("RUNNING")
             service.restart_count = 0
             service.last_restart_time = None
+            # A suspend/resume cycle in an earlier test must not show through SHOW/DESCRIBE either.
+            service.resumed_on = None
+            service.suspended_on = None
         live = {e.ingress_port for s in world.list_services() for e in s.endpoints if e.ingress_port}
         for port in self._served_ingress - live:
             self._server.remove(port)

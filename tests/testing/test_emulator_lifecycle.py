@@ -126,6 +126,10 @@ def test_reset_restores_the_default_world(spcs: SpcsEmulator) -> None:
     assert spcs.world.user("TEMP_USER") is None
     assert spcs.service("ECHO_SERVICE").status == "RUNNING"
     assert spcs.token_lifetime == 3600
+    spcs.service("ECHO_SERVICE").suspend()
+    spcs.service("ECHO_SERVICE").resume()
+    spcs.reset()
+    assert (spcs.service("ECHO_SERVICE").resumed_on, spcs.service("ECHO_SERVICE").suspended_on) == (None, None)
     spcs.world.drop_service(spcs.service("ECHO_SERVICE"))
     spcs.reset()
     reply = httpx.get(spcs.ingress_url(), headers={"Authorization": f'Snowflake Token="{spcs.pat}"'})
