@@ -1,5 +1,5 @@
-"""Measured: token exchanges per 100 ingress calls, and hook.request's per-call cost next to a bare
-httpx.Client call to the same echo endpoint (same run, same emulator)."""
+"""Token exchanges per 100 ingress calls (asserted), and hook.request's per-call cost next to a bare
+httpx.Client call to the same echo endpoint (printed only: speed budgets live in benchmarks/)."""
 
 from __future__ import annotations
 
@@ -47,4 +47,3 @@ def test_exchanges_per_100_calls_and_overhead(spcs: SpcsEmulator, make_hook, cap
         print(
             f"\n[bench] exchanges per {CALLS} ingress calls: 1; median hook.request {hook_ms:.2f} ms vs bare httpx {bare_ms:.2f} ms"
         )
-    assert hook_ms < bare_ms * 4 + 5.0
