@@ -9,8 +9,9 @@ Rules every trigger here follows:
   event loop never blocks. Triggers in one triggerer share the hook layer's process-wide token
   cache, so a hundred of them cost one token exchange, not a hundred.
 * The status decision is :func:`airflow_provider_spcs.core.services.observe`, the same code the
-  sensor and the operators run on the worker. Status triggers on ``db.schema.name`` services share
-  one ``SHOW SERVICES IN SCHEMA`` per schema and poll cycle (:mod:`._board`).
+  sensor and the operators run on the worker. Status triggers on services of one schema share one
+  ``SHOW SERVICES IN SCHEMA`` per poll cycle (:mod:`._board`): ``db.schema.name`` names, and
+  ``name``/``schema.name`` when the connection sets the ``database``/``schema`` they resolve in.
 * Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`).
 """
 
@@ -44,7 +45,11 @@ def _new_hook(conn_id: str) -> SpcsHook:
 
 
 class SpcsServiceStatusTrigger(BaseTrigger):
-    """Poll ``DESCRIBE SERVICE`` until the service reaches a target status, fails, or the deadline passes.
+    """Poll the service's status until it reaches a target status, fails, or the deadline passes.
+
+    Triggers on services of one schema share one ``SHOW SERVICES IN SCHEMA`` per poll cycle; a
+    service whose schema depends on the user's default namespace (the connection sets no
+    ``database``/``schema``) is polled with its own ``DESCRIBE SERVICE`` (see :mod:`._board`).
 
     :param spcs_conn_id: Airflow connection id (``snowflake_spcs`` type).
     :param service: service name (``name``, ``schema.name`` or ``db.schema.name``).

@@ -286,23 +286,36 @@ async def test_concurrent_endpoint_triggers_share_one_exchange(spcs: SpcsEmulato
 
 
 @pytest.mark.parametrize(
-    ("service", "sql_requests"),
-    [("SPCS_DB.APP.ECHO_SERVICE", 1), ("ECHO_SERVICE", 100)],
-    ids=["qualified-shared-listing", "unqualified-describe-each"],
+    ("service", "namespace", "sql_requests"),
+    [
+        ("SPCS_DB.APP.ECHO_SERVICE", {}, 1),
+        ("ECHO_SERVICE", {}, 1),
+        ("ECHO_SERVICE", {"database": None, "schema": None}, 100),
+    ],
+    ids=["qualified-shared-listing", "unqualified-shared-listing", "no-namespace-describe-each"],
 )
 async def test_hundred_status_triggers_one_poll_cycle(
-    spcs: SpcsEmulator, spcs_conn: str, service: str, sql_requests: int
+    spcs: SpcsEmulator,
+    spcs_conn_factory: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    service: str,
+    namespace: dict[str, Any],
+    sql_requests: int,
 ) -> None:
     """The measurement for the issue: 100 deferred status triggers, one poll cycle each."""
+    monkeypatch.delenv("SNOWFLAKE_DATABASE", raising=False)
+    monkeypatch.delenv("SNOWFLAKE_SCHEMA", raising=False)
+    conn_id = spcs_conn_factory(**namespace)
     spcs.reset_stats()
-    triggers = [SpcsServiceStatusTrigger(spcs_conn_id=spcs_conn, service=service, poll_interval=60) for _ in range(100)]
+    triggers = [SpcsServiceStatusTrigger(spcs_conn_id=conn_id, service=service, poll_interval=60) for _ in range(100)]
     started = time.monotonic()
     events = await asyncio.gather(*(_first_event(t) for t in triggers))
     elapsed = time.monotonic() - started
     assert all(e["status"] == "success" for e in events)
     stats = spcs.stats()
     print(f"\n100 status triggers on {service}, one poll cycle: {elapsed:.2f} s, stats={stats}")
-    # Qualified names share one SHOW SERVICES IN SCHEMA; unqualified ones DESCRIBE each.
+    # Names in a known schema share one SHOW SERVICES IN SCHEMA; with neither the name nor the
+    # connection saying which schema (the user's default namespace decides), each one DESCRIBEs.
     assert stats["requests"]["sql_api"] == sql_requests
     assert stats["exchanges"] == 0  # the SQL API takes the key-pair JWT itself: no ingress exchange
     assert stats["jwts_verified"] == sql_requests  # one JWT, signed once per process, on each request
