@@ -228,9 +228,13 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             (
                 "triggerer",
                 f"K={t['k']} (poll {t['poll_interval']:g} s)",
-                f"{t['requests_per_cycle']:.1f} SQL API req/cycle ({t['sql_api_requests']} in {t['poll_cycles']} cycles), "
+                f"{t['requests_per_cycle']:.1f} SQL API req/cycle ({t['sql_api_requests']} in {t['poll_cycles']} cycles"
+                + (f", {t['sql_statements']} statements" if "sql_statements" in t else "")
+                + "), "
                 f"{t['jwt_signatures']} JWT signatures, {t['exchanges']} exchanges, "
-                f"+{t['rss_added_kb_per_trigger']:.0f} KB peak RSS/trigger, {_ms(t['cpu_ms_per_poll'])} CPU/poll, "
+                f"+{t['rss_added_kb_per_trigger']:.0f} KB peak RSS/trigger, {_ms(t['cpu_ms_per_poll'])} CPU/poll"
+                + (f" ({_ms(t['cpu_ms_per_cycle'])} CPU/cycle)" if "cpu_ms_per_cycle" in t else "")
+                + ", "
                 f"lag {t['lag_s']:.2f} s",
             )
         )

@@ -6,7 +6,8 @@ every service to RUNNING at a recorded instant. The child reports:
 
 * SQL API requests per poll cycle (total SQL API requests / poll cycles, where cycles are counted
   on the clock: one at start plus one per ``poll_interval`` until the last event) — K if every
-  trigger polls on its own, 1 per schema if polls were coalesced;
+  trigger polls on its own, 1 per schema if polls were coalesced (plus one per extra result
+  partition: the emulator, like Snowflake, splits large results); and SQL statements per cycle;
 * JWT signatures (PyJWT ``encode`` calls, counted in the child) and token exchanges (emulator);
 * peak RSS added per trigger (``VmHWM`` reset before the triggers start);
 * CPU time per poll (process CPU time / SQL API requests);
@@ -107,6 +108,9 @@ async def _child(args: dict[str, Any]) -> dict[str, Any]:
         "sql_api_requests": polls,
         "poll_cycles": cycles,
         "requests_per_cycle": polls / cycles,
+        # Statements, not requests: a large result comes back in several SQL API partitions.
+        "sql_statements": counts.get("sql_statements", 0),
+        "statements_per_cycle": counts.get("sql_statements", 0) / cycles,
         "jwt_signatures": signatures[0],
         "exchanges": counts["exchanges"],
         "tokens": signatures[0] + counts["exchanges"],
