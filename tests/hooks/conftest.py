@@ -11,7 +11,8 @@ import pytest
 from airflow_provider_spcs.core import credentials
 from airflow_provider_spcs.core.cache import TOKEN_CACHE
 from airflow_provider_spcs.core.retry import RetryPolicy
-from airflow_provider_spcs.hooks.spcs import SHARED, SpcsHook
+from airflow_provider_spcs.hooks._shared import SHARED
+from airflow_provider_spcs.hooks.spcs import SpcsHook
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, poll_initial=0.01, poll_max=0.05, max_attempts=4)
 

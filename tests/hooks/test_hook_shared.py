@@ -13,7 +13,8 @@ import pytest
 
 from airflow_provider_spcs.core.errors import SpcsConfigError
 from airflow_provider_spcs.core.runner import POOL
-from airflow_provider_spcs.hooks.spcs import SHARED, SharedConnections, SpcsHook
+from airflow_provider_spcs.hooks._shared import SHARED, SharedConnections
+from airflow_provider_spcs.hooks.spcs import SpcsHook
 from airflow_provider_spcs.testing import SpcsEmulator
 
 
