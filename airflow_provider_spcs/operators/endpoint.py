@@ -60,8 +60,8 @@ class SpcsEndpointOperator(BaseOperator):
     :param log_response: log the response status and body. Off by default because bodies may hold
         data you do not want in task logs. Request headers are never logged.
     :param deferrable: send the request from the triggerer instead of holding a worker slot. The
-        Default: Airflow's ``[operators] default_deferrable``.
         triggerer may repeat a request after a restart, so only use it with idempotent methods.
+        Default: Airflow's ``[operators] default_deferrable``.
     """
 
     template_fields: Sequence[str] = (

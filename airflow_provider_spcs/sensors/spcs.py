@@ -36,8 +36,7 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
     :param wait_for_endpoints: also wait until public endpoints have an ingress URL: ``True`` for
         every public endpoint, or a list of endpoint names.
     :param deferrable: wait in the triggerer; the sensor's ``timeout`` becomes an absolute deadline
-        Default: Airflow's ``[operators] default_deferrable``.
-        that survives triggerer restarts.
+        that survives triggerer restarts. Default: Airflow's ``[operators] default_deferrable``.
     """
 
     template_fields: Sequence[str] = ("service", "target_statuses")
