@@ -1,18 +1,17 @@
 """The process-wide token cache: one fetch per key at a time, across threads and asyncio tasks.
 
-Concurrent callers that find no fresh token for a key share a single in-flight fetch (a
-``concurrent.futures.Future``): threads wait on it, tasks await it through ``asyncio.wrap_future``.
-So fifty triggers asking for the same ingress host cause one token exchange, not fifty.
+Concurrent callers that find no fresh token for a key share a single in-flight fetch
+(:class:`~airflow_provider_spcs.core.singleflight.SingleFlight`), so fifty triggers asking for the
+same ingress host cause one token exchange, not fifty.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Hashable
-from concurrent.futures import Future
 
+from airflow_provider_spcs.core.singleflight import SingleFlight
 from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock, Token
 
 log = logging.getLogger(__name__)
@@ -36,10 +35,6 @@ def _release(token: Token | None, *, wait: bool = False) -> None:
         threading.Thread(target=quietly, name="spcs-session-close", daemon=True).start()
 
 
-class _Abandoned(Exception):
-    """The fetching task was cancelled; waiters should try again themselves."""
-
-
 class TokenCache:
     """Tokens keyed by identity + audience, renewed shortly before their own expiry.
 
@@ -49,8 +44,8 @@ class TokenCache:
     def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
         self._clock = clock
         self._tokens: dict[Hashable, Token] = {}
-        self._flights: dict[Hashable, Future[Token]] = {}
         self._lock = threading.Lock()
+        self._flight: SingleFlight[Hashable, Token] = SingleFlight()
         self.fetches = 0
         """How many fetches ran (tests and benchmarks read it)."""
 
@@ -62,81 +57,56 @@ class TokenCache:
         for token in dropped:
             _release(token, wait=True)
 
-    def _claim(self, key: Hashable, reject: Token | None) -> tuple[Token | None, Future[Token], bool]:
+    def _fresh(self, key: Hashable, reject: Token | None) -> Token | None:
+        """The cached token if still usable; a token the server refused is dropped first."""
         with self._lock:
             current = self._tokens.get(key)
             if current is not None and reject is not None and current.value == reject.value:
                 del self._tokens[key]
                 _release(current)
                 current = None
-            if current is not None and current.usable(self._clock()):
-                return current, Future(), False
-            flight = self._flights.get(key)
-            if flight is not None:
-                return None, flight, False
-            flight = Future()
-            self._flights[key] = flight
-            self.fetches += 1
-            return None, flight, True
+            return current if current is not None and current.usable(self._clock()) else None
 
-    def _settle(self, key: Hashable, flight: Future[Token], token: Token | None, error: BaseException | None) -> None:
+    def _store(self, key: Hashable, token: Token) -> Token:
         with self._lock:
-            self._flights.pop(key, None)
             replaced = self._tokens.get(key)
-            if token is not None:
-                self._tokens[key] = token
-        if token is not None and replaced is not None and replaced is not token:
+            self._tokens[key] = token
+        if replaced is not None and replaced is not token:
             _release(replaced)
-        if flight.done():
-            return
-        if token is not None:
-            flight.set_result(token)
-        else:
-            flight.set_exception(error if isinstance(error, Exception) else _Abandoned())
+        return token
+
+    def _counted(self) -> None:
+        with self._lock:
+            self.fetches += 1
 
     def get(self, key: Hashable, fetch: Callable[[], Token], *, reject: Token | None = None) -> Token:
         """Return a fresh token for ``key``, running ``fetch`` if this caller is the one to do it.
 
-        :param key: cache key (identity + audience); ``None`` disables caching.
+        :param key: cache key (identity + audience).
         :param fetch: obtains a new token (blocking).
         :param reject: a token the server refused; never returned again.
         """
-        while True:
-            token, flight, owner = self._claim(key, reject)
-            if token is not None:
-                return token
-            if owner:
-                try:
-                    token = fetch()
-                except BaseException as exc:
-                    self._settle(key, flight, None, exc)
-                    raise
-                self._settle(key, flight, token, None)
-                return token
-            try:
-                return flight.result()
-            except _Abandoned:
-                continue
+
+        def fetch_once() -> Token:
+            token = self._fresh(key, reject)
+            if token is None:
+                self._counted()
+                token = self._store(key, fetch())
+            return token
+
+        return self._fresh(key, reject) or self._flight.run(key, fetch_once)
 
     async def aget(self, key: Hashable, fetch: Callable[[], Awaitable[Token]], *, reject: Token | None = None) -> Token:
         """Async twin of :meth:`get`: waits for another caller's fetch without blocking the loop."""
-        while True:
-            token, flight, owner = self._claim(key, reject)
-            if token is not None:
-                return token
-            if owner:
-                try:
-                    token = await fetch()
-                except BaseException as exc:
-                    self._settle(key, flight, None, exc)
-                    raise
-                self._settle(key, flight, token, None)
-                return token
-            try:
-                # shield: a cancelled waiter must not cancel the shared fetch for everyone else.
-                return await asyncio.shield(asyncio.wrap_future(flight))
-            except _Abandoned:
-                continue
+
+        async def fetch_once() -> Token:
+            token = self._fresh(key, reject)
+            if token is None:
+                self._counted()
+                token = self._store(key, await fetch())
+            return token
+
+        return self._fresh(key, reject) or await self._flight.arun(key, fetch_once)
 
 
 TOKEN_CACHE = TokenCache()

@@ -15,9 +15,10 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from airflow_provider_spcs.core.singleflight import SingleFlight
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.core.config import SpcsConfig
@@ -35,10 +36,6 @@ _SPCS_ENV = ("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_HOST", "SNOWFLAKE_DATABASE", "SNOWF
 def _digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-class _Abandoned(Exception):
-    """The reading caller was cancelled; waiters read for themselves."""
 
 
 @dataclass
@@ -82,7 +79,7 @@ class SharedConnections:
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
-        self._flights: dict[tuple[str, str], Future[SpcsConfig]] = {}
+        self._flight: SingleFlight[tuple[str, str], SpcsConfig] = SingleFlight()
         self._runners: dict[Hashable, Runner] = {}
         self.reads = 0
         """How many times a connection was read (tests and benchmarks read it)."""
@@ -99,51 +96,31 @@ class SharedConnections:
         env = os.environ
         return _digest(env.get(f"AIRFLOW_CONN_{conn_id.upper()}"), [env.get(name) for name in _SPCS_ENV])
 
-    def _claim(self, conn_id: str, stamp: str) -> tuple[SpcsConfig | None, Future[SpcsConfig], bool]:
+    def _fresh(self, conn_id: str, stamp: str) -> SpcsConfig | None:
+        """The settings if read under this stamp less than :data:`CONFIG_TTL` seconds ago."""
         with self._lock:
             entry = self._entries.get(conn_id)
             if entry is not None and entry.stamp == stamp and self._clock() < entry.expires:
-                return entry.config, Future(), False
-            flight = self._flights.get((conn_id, stamp))
-            if flight is not None:
-                return None, flight, False
-            flight = Future()
-            self._flights[(conn_id, stamp)] = flight
-            self.reads += 1
-            return None, flight, True
-
-    def _known(self, conn_id: str, content: str) -> SpcsConfig | None:
-        """The current settings if the connection read has the same content (TTL renewed)."""
-        with self._lock:
-            entry = self._entries.get(conn_id)
-            if entry is not None and entry.content == content:
                 return entry.config
         return None
 
-    def _settle(
-        self,
-        conn_id: str,
-        stamp: str,
-        flight: Future[SpcsConfig],
-        result: tuple[str, SpcsConfig] | None,
-        error: BaseException | None,
-    ) -> None:
+    def _read(self, conn_id: str, stamp: str, conn: Any) -> tuple[str, SpcsConfig | None]:
+        """Count a connection read; its content digest, and the current settings if it is unchanged."""
+        content = _digest(conn.login, conn.password, conn.extra_dejson, stamp)
         with self._lock:
-            self._flights.pop((conn_id, stamp), None)
-            if result is not None:
-                content, config = result
-                old = self._entries.get(conn_id)
-                if old is not None and old.config is not config:
-                    # settings changed: runners for the old ones go (hooks holding them keep them)
-                    for key in [k for k in self._runners if isinstance(k, tuple) and k[0] == conn_id]:
-                        del self._runners[key]
-                self._entries[conn_id] = _Entry(stamp, content, config, self._clock() + self.ttl)
-        if flight.done():
-            return
-        if result is not None:
-            flight.set_result(result[1])
-        else:
-            flight.set_exception(error if isinstance(error, Exception) else _Abandoned())
+            self.reads += 1
+            entry = self._entries.get(conn_id)
+            return content, (entry.config if entry is not None and entry.content == content else None)
+
+    def _store(self, conn_id: str, stamp: str, content: str, config: SpcsConfig) -> SpcsConfig:
+        with self._lock:
+            old = self._entries.get(conn_id)
+            if old is not None and old.config is not config:
+                # settings changed: runners for the old ones go (hooks holding them keep them)
+                for key in [k for k in self._runners if isinstance(k, tuple) and k[0] == conn_id]:
+                    del self._runners[key]
+            self._entries[conn_id] = _Entry(stamp, content, config, self._clock() + self.ttl)
+        return config
 
     def get(self, conn_id: str, read: Callable[[], Any], build: Callable[[Any], SpcsConfig]) -> SpcsConfig:
         """Settings for ``conn_id``: cached, or ``build(read())`` by one caller while others wait.
@@ -152,50 +129,36 @@ class SharedConnections:
         :param build: validates it into :class:`SpcsConfig` (blocking: stats files).
         """
         stamp = self.stamp(conn_id)
-        while True:
-            config, flight, owner = self._claim(conn_id, stamp)
-            if config is not None:
-                return config
-            if not owner:
-                try:
-                    return flight.result()
-                except _Abandoned:
-                    continue
-            try:
+
+        def read_once() -> SpcsConfig:
+            config = self._fresh(conn_id, stamp)
+            if config is None:
                 conn = read()
-                content = _digest(conn.login, conn.password, conn.extra_dejson, stamp)
-                built = self._known(conn_id, content) or build(conn)
-            except BaseException as exc:
-                self._settle(conn_id, stamp, flight, None, exc)
-                raise
-            self._settle(conn_id, stamp, flight, (content, built), None)
-            return built
+                content, known = self._read(conn_id, stamp, conn)
+                config = self._store(conn_id, stamp, content, known if known is not None else build(conn))
+            return config
+
+        fresh = self._fresh(conn_id, stamp)
+        return fresh if fresh is not None else self._flight.run((conn_id, stamp), read_once)
 
     async def aget(
         self, conn_id: str, read: Callable[[], Awaitable[Any]], build: Callable[[Any], SpcsConfig]
     ) -> SpcsConfig:
         """Async twin of :meth:`get`: ``read`` is awaited, ``build`` runs in a worker thread."""
         stamp = self.stamp(conn_id)
-        while True:
-            config, flight, owner = self._claim(conn_id, stamp)
-            if config is not None:
-                return config
-            if not owner:
-                try:
-                    # shield: a cancelled waiter must not cancel the shared read for everyone else.
-                    return await asyncio.shield(asyncio.wrap_future(flight))
-                except _Abandoned:
-                    continue
-            try:
+
+        async def read_once() -> SpcsConfig:
+            config = self._fresh(conn_id, stamp)
+            if config is None:
                 conn = await read()
-                content = _digest(conn.login, conn.password, conn.extra_dejson, stamp)
-                known = self._known(conn_id, content)
-                built = known if known is not None else await asyncio.to_thread(build, conn)
-            except BaseException as exc:
-                self._settle(conn_id, stamp, flight, None, exc)
-                raise
-            self._settle(conn_id, stamp, flight, (content, built), None)
-            return built
+                content, known = self._read(conn_id, stamp, conn)
+                if known is None:
+                    known = await asyncio.to_thread(build, conn)
+                config = self._store(conn_id, stamp, content, known)
+            return config
+
+        fresh = self._fresh(conn_id, stamp)
+        return fresh if fresh is not None else await self._flight.arun((conn_id, stamp), read_once)
 
     def runner(self, key: tuple[str, SpcsConfig, float, RetryPolicy], build: Callable[[], Runner]) -> Runner:
         """The runner shared under ``key`` (connection id, settings, timeout, policy); built once (blocking)."""
