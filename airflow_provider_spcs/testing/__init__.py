@@ -7,8 +7,8 @@ Start it from Python (``with SpcsEmulator() as emu: ...``), from pytest (fixture
 Account port (``emu.account_url``):
 
 =====================================================  =============================================
-``POST /oauth/token``                                  jwt-bearer and PAT token-exchange grants ->
-                                                       bare ingress token (text/plain)
+``POST /oauth/token``                                  jwt-bearer grant, token-exchange grant (PAT or
+                                                       OAuth access token) -> bare ingress token
 ``POST /external-oauth/token``                         customer OAuth server: client_credentials,
                                                        refresh_token (JSON access_token)
 ``POST /api/v2/statements``                            SQL API v2 submit (``requestId``, ``retry``,
@@ -27,7 +27,23 @@ Account port (``emu.account_url``):
 =====================================================  =============================================
 
 Ingress: each public endpoint has its own port (``emu.ingress_url(service, endpoint)``), any
-method and path, ``Authorization: Snowflake Token="<PAT | exchanged token | session token>"``.
+method and path, ``Authorization: Snowflake Token="<token>"`` with a PAT, an exchanged token for that
+host, a connector or SPCS session token, or a customer OAuth token.
+
+Layout, by job:
+
+============================  =====================================================================
+:mod:`.emulator`              :class:`SpcsEmulator`: start/stop, scripting the world, faults, tokens
+:mod:`.default_world`         the default user, service, pool and job specs; restoring them
+:mod:`.airflow_connections`   ready Airflow connections for each auth method
+:mod:`.serving`               the account port and the ingress ports (:mod:`.server` runs uvicorn)
+:mod:`.handlers`              endpoint handlers (echo, paginated)
+:mod:`.pytest_plugin`         the fixtures; :mod:`.tasks` runs an operator through its deferrals
+:mod:`.model`                 the world: users, services and job services with their lifecycles
+:mod:`.sql`                   the SQL engine: a routing table, one module per statement family
+:mod:`.wire`                  the HTTP protocols: account app, ingress, SQL API, connector, OAuth
+:mod:`.control`               fault injection, counters and the ``/_emulator/`` admin routes
+============================  =====================================================================
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ import sys
 import threading
 from types import FrameType
 
+from airflow_provider_spcs.testing.airflow_connections import AuthMethod
 from airflow_provider_spcs.testing.emulator import SpcsEmulator
 
-CONNECTION_ORDER = ("key_pair", "pat", "password", "oauth")
+CONNECTION_ORDER: tuple[AuthMethod, ...] = ("key_pair", "pat", "password", "oauth")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator = SpcsEmulator(host=args.host, port=args.port).start()
     try:
         for method in CONNECTION_ORDER:
-            print(json.dumps(emulator.connection(method)), flush=True)  # type: ignore[arg-type]
+            print(json.dumps(emulator.connection(method)), flush=True)
         err = sys.stderr
         print(f"SPCS emulator for account {emulator.account} at {emulator.account_url}", file=err)
         print(f"  user {emulator.user} (role {emulator.role}), key {emulator.public_key_fingerprint}", file=err)

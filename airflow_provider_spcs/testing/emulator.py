@@ -8,27 +8,30 @@ import secrets
 import tempfile
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
-from airflow_provider_spcs.testing.app_account import build_account_app
-from airflow_provider_spcs.testing.app_ingress import build_ingress_app
-from airflow_provider_spcs.testing.identity import new_pat
-from airflow_provider_spcs.testing.keys import KeyPair, shared_key_pair
-from airflow_provider_spcs.testing.oauth import CUSTOMER_OAUTH_PATH, REFRESH_TOKEN_LIFETIME
-from airflow_provider_spcs.testing.server import ServerThread
-from airflow_provider_spcs.testing.state import EmulatorState, Handler, Settings
-from airflow_provider_spcs.testing.world import JobOutcome, JobSpec, Service, User, World
+from airflow_provider_spcs.testing.airflow_connections import DEFAULT_CONN_ID, AuthMethod, OAuthClient, build_connection
+from airflow_provider_spcs.testing.default_world import (
+    DEFAULT_ROLE,
+    DEFAULT_SERVICE,
+    DEFAULT_USER,
+    DefaultCredentials,
+    load_default_world,
+    restore_default_service,
+)
+from airflow_provider_spcs.testing.handlers import Handler
+from airflow_provider_spcs.testing.model.job_services import JobOutcome, JobSpec
+from airflow_provider_spcs.testing.model.long_running import Service
+from airflow_provider_spcs.testing.model.names import DEFAULT_DATABASE, DEFAULT_SCHEMA
+from airflow_provider_spcs.testing.model.service_base import BaseService
+from airflow_provider_spcs.testing.model.service_endpoints import EndpointLike
+from airflow_provider_spcs.testing.model.users import User
+from airflow_provider_spcs.testing.model.world import Checkpoint, World
+from airflow_provider_spcs.testing.serving import EmulatorPorts
+from airflow_provider_spcs.testing.wire.app_state import EmulatorState, Settings
+from airflow_provider_spcs.testing.wire.customer_oauth import CUSTOMER_OAUTH_PATH, REFRESH_TOKEN_LIFETIME
+from airflow_provider_spcs.testing.wire.key_pairs import KeyPair
 
-AuthMethod = Literal["key_pair", "pat", "password", "spcs_token", "oauth"]
-
-DEFAULT_USER = "SPCS_USER"
-DEFAULT_ROLE = "SPCS_ROLE"
-DEFAULT_DATABASE = "SPCS_DB"
-DEFAULT_SCHEMA = "APP"
-DEFAULT_SERVICE = "ECHO_SERVICE"
-DEFAULT_POOL = "SPCS_POOL"
-DEFAULT_STAGE = "@SPCS_DB.APP.SPECS"
-DEFAULT_CONN_ID = "snowflake_spcs_default"
 OAUTH_CLIENT_ID = "spcs-emulator-client"
 
 
@@ -62,47 +65,35 @@ class SpcsEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self._host = host
-        self._port = port
         self._initial = (token_lifetime, clock_skew)
         self.world = World(account=account)
         self.state = EmulatorState(
             world=self.world, account=account, settings=Settings(token_lifetime=token_lifetime, clock_skew=clock_skew)
         )
-        self._server = ServerThread()
-        self._served_ingress: set[int] = set()
-        self._key: KeyPair | None = None
-        self._pat: str | None = None
-        self._password: str | None = None
+        self._ports = EmulatorPorts(self.state, host, port)
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self.oauth_client_secret = secrets.token_urlsafe(24)
         """Client secret of :attr:`oauth_client_id` at the customer OAuth server."""
         self.oauth_client_id = OAUTH_CLIENT_ID
         """Client id registered at the customer OAuth server (acts as the default user)."""
-        self._default_world = default_world
-        self._default_specs: set[tuple[str, str]] = set()
+        self._credentials: DefaultCredentials | None = None
+        self._baseline: Checkpoint | None = None
         if default_world:
-            self._load_default_world()
+            self._credentials = load_default_world(self.world)
+            self.add_service(DEFAULT_SERVICE)
+            self.state.oauth_clients[self.oauth_client_id] = (self.oauth_client_secret, DEFAULT_USER)
+            self._baseline = self.world.checkpoint()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> SpcsEmulator:
         """Start serving (idempotent). Returns ``self``."""
-        if self._server.running:
-            return self
-        self._server.start()
-        port = self._server.add(lambda _p: build_account_app(self.state), host=self._host, port=self._port)
-        self.state.account_url = f"http://{self._host}:{port}"
-        self._bind_ingress()
+        self._ports.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and free every port."""
-        self._server.stop()
-        self._served_ingress.clear()
-        for service in self.world.list_services():
-            for endpoint in service.endpoints:
-                endpoint.ingress_url = None
+        self._ports.stop()
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
             self._tmpdir = None
@@ -118,21 +109,7 @@ class SpcsEmulator:
     @property
     def running(self) -> bool:
         """Whether the servers are up."""
-        return self._server.running
-
-    def _bind_ingress(self) -> None:
-        """Give every public endpoint without a served ingress port its own port."""
-        if not self._server.running:
-            return
-        for service in self.world.list_services():
-            for endpoint in service.endpoints:
-                if not endpoint.is_public:
-                    continue
-                if endpoint.ingress_port in self._served_ingress:
-                    continue
-                port = self._server.add(lambda p: build_ingress_app(self.state, p), host=self._host)
-                self._served_ingress.add(port)
-                endpoint.ingress_url = f"http://{self._host}:{port}"
+        return self._ports.running
 
     # -- identity and URLs ---------------------------------------------------------------------
 
@@ -163,16 +140,15 @@ class SpcsEmulator:
         """Default role of the default user."""
         return DEFAULT_ROLE
 
-    def _require_default(self) -> None:
-        if not self._default_world:
+    def _require_default(self) -> DefaultCredentials:
+        if self._credentials is None:
             raise RuntimeError("no default world: create users with add_user()")
+        return self._credentials
 
     @property
     def key_pair(self) -> KeyPair:
         """The default user's key pair."""
-        self._require_default()
-        assert self._key is not None
-        return self._key
+        return self._require_default().key_pair
 
     @property
     def private_key_pem(self) -> str:
@@ -191,16 +167,12 @@ class SpcsEmulator:
     @property
     def pat(self) -> str:
         """The default user's programmatic access token."""
-        self._require_default()
-        assert self._pat is not None
-        return self._pat
+        return self._require_default().pat
 
     @property
     def password(self) -> str:
         """The default user's password."""
-        self._require_default()
-        assert self._password is not None
-        return self._password
+        return self._require_default().password
 
     @property
     def token_lifetime(self) -> float:
@@ -256,7 +228,7 @@ class SpcsEmulator:
         *,
         database: str = DEFAULT_DATABASE,
         schema: str = DEFAULT_SCHEMA,
-        endpoints: Iterable[Any] = (("echo", True),),
+        endpoints: Iterable[EndpointLike] = (("echo", True),),
         containers: Sequence[str] = ("main",),
         start_after_polls: int = 0,
         start_after_seconds: float = 0.0,
@@ -279,11 +251,11 @@ class SpcsEmulator:
             access_roles=access_roles,
             **kwargs,
         )
-        self._bind_ingress()
+        self._ports.bind_ingress()
         return service
 
-    def service(self, name: str, database: str | None = None, schema: str | None = None) -> Service:
-        """The service called ``name``; raises ``KeyError`` if there is none."""
+    def service(self, name: str, database: str | None = None, schema: str | None = None) -> BaseService:
+        """The service or job service called ``name``; raises ``KeyError`` if there is none."""
         found = self.world.service(name, database, schema)
         if found is None:
             raise KeyError(name)
@@ -355,38 +327,20 @@ class SpcsEmulator:
 
     def reset(self) -> None:
         """Cheap per-test isolation: counters, faults, handlers and settings back to their start
-        values; with the default world, users, services (incl. jobs) and job specs added since
-        start are removed and ``ECHO_SERVICE`` is RUNNING again (recreated if it was dropped)."""
+        values; with the default world, every object added since start (users, services and jobs,
+        job specs, compute pools) is removed and ``ECHO_SERVICE`` is RUNNING again (recreated if it
+        was dropped)."""
         self.reset_stats()
         self.clear_faults()
         with self.state.lock:
             self.state.handlers.clear()
         self.state.settings = Settings(token_lifetime=self._initial[0], clock_skew=self._initial[1])
-        if not self._default_world:
+        if self._baseline is None:
             return
-        world = self.world
-        with world.lock:
-            for key in [k for k in world.services if k != (DEFAULT_DATABASE, DEFAULT_SCHEMA, DEFAULT_SERVICE)]:
-                del world.services[key]
-            world.dropped.clear()
-            for name in [n for n in world.users if n != DEFAULT_USER]:
-                del world.users[name]
-            for spec_key in [k for k in world.job_specs if k not in self._default_specs]:
-                del world.job_specs[spec_key]
-            service = world.service(DEFAULT_SERVICE)
-        if service is None:
+        self.world.restore(self._baseline)
+        if not restore_default_service(self.world):
             self.add_service(DEFAULT_SERVICE)
-        else:
-            service.set_status("RUNNING")
-            service.restart_count = 0
-            service.last_restart_time = None
-            # A suspend/resume cycle in an earlier test must not show through SHOW/DESCRIBE either.
-            service.resumed_on = None
-            service.suspended_on = None
-        live = {e.ingress_port for s in world.list_services() for e in s.endpoints if e.ingress_port}
-        for port in self._served_ingress - live:
-            self._server.remove(port)
-            self._served_ingress.discard(port)
+        self._ports.release_unused()
 
     # -- tokens ------------------------------------------------------------------------------
 
@@ -440,79 +394,19 @@ class SpcsEmulator:
         ``extra_overrides`` replace extra fields (``None`` removes one); ``login``/``password``
         keys set the top-level fields instead.
         """
-        self._require_default()
-        extra: dict[str, Any] = {
-            "account": self.account,
-            "account_url": self.account_url,
-            "role": DEFAULT_ROLE,
-            "database": DEFAULT_DATABASE,
-            "schema": DEFAULT_SCHEMA,
-            "auth_method": auth_method,
-        }
-        conn: dict[str, Any] = {"conn_type": "snowflake_spcs", "login": DEFAULT_USER}
-        if auth_method == "key_pair":
-            extra["private_key_content"] = self.private_key_pem
-        elif auth_method == "pat":
-            extra["token"] = self.pat
-        elif auth_method == "password":
-            conn["password"] = self.password
-        elif auth_method == "spcs_token":
-            extra["token_file"] = self._token_file()
-        elif auth_method == "oauth":
-            extra.update(
-                oauth_token_endpoint=self.oauth_token_endpoint,
-                oauth_client_id=self.oauth_client_id,
-                oauth_client_secret=self.oauth_client_secret,
-                oauth_scope=f"session:role:{DEFAULT_ROLE}",
-            )
-        else:
-            raise ValueError(f"unknown auth_method {auth_method!r}")
-        for key, value in extra_overrides.items():
-            if key in ("login", "password"):
-                conn[key] = value
-            elif value is None:
-                extra.pop(key, None)
-            else:
-                extra[key] = value
-        conn["extra"] = extra
-        return conn
+        credentials = self._require_default()
+        return build_connection(
+            auth_method,
+            account=self.account,
+            account_url=self.account_url,
+            credentials=credentials,
+            oauth_client=OAuthClient(self.oauth_token_endpoint, self.oauth_client_id, self.oauth_client_secret),
+            token_file=self._token_file,
+            overrides=extra_overrides,
+        )
 
     def connection_env(
         self, conn_id: str = DEFAULT_CONN_ID, auth_method: AuthMethod = "key_pair", **extra_overrides: Any
     ) -> tuple[str, str]:
         """``("AIRFLOW_CONN_<CONN_ID>", "<connection JSON>")`` for ``os.environ`` / monkeypatch."""
         return f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(self.connection(auth_method, **extra_overrides))
-
-    # -- default world -------------------------------------------------------------------------
-
-    def _load_default_world(self) -> None:
-        self._key = shared_key_pair()
-        self._pat = new_pat()
-        self._password = secrets.token_urlsafe(16)
-        self.add_user(
-            DEFAULT_USER,
-            public_key_pem=self._key.public_key_pem,
-            pat=self._pat,
-            password=self._password,
-            default_role=DEFAULT_ROLE,
-            roles=(DEFAULT_ROLE, "PUBLIC"),
-        )
-        self.world.add_compute_pool(DEFAULT_POOL)
-        self.add_service(DEFAULT_SERVICE)
-        job = self.add_job_spec(
-            DEFAULT_STAGE,
-            "job.yaml",
-            outcome="DONE",
-            run_polls=2,
-            logs=["job started", "processing 3 items", "job finished"],
-        )
-        failing = self.add_job_spec(
-            DEFAULT_STAGE,
-            "failing_job.yaml",
-            outcome="FAILED",
-            run_polls=2,
-            exit_code=1,
-            logs=["job started", "error: something went wrong"],
-        )
-        self._default_specs = {(spec.stage, spec.file) for spec in (job, failing)}
-        self.state.oauth_clients[self.oauth_client_id] = (self.oauth_client_secret, DEFAULT_USER)

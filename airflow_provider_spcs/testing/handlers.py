@@ -8,13 +8,14 @@ forwards: the Snowflake credential removed, ``Sf-Context-Current-User`` added.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from airflow_provider_spcs.testing.state import Handler
+Handler = Callable[[Request], Awaitable[Response]]
+"""An endpoint handler: what the service behind a public endpoint does with a request."""
 
 
 async def echo_handler(request: Request) -> Response:

@@ -1,4 +1,7 @@
-"""pytest fixtures for the SPCS emulator (registered through the ``pytest11`` entry point).
+"""pytest fixtures for the SPCS emulator.
+
+Load them with ``pytest_plugins = ["airflow_provider_spcs.testing.pytest_plugin"]`` in a top-level
+``conftest.py``, or ``pytest -p airflow_provider_spcs.testing.pytest_plugin``:
 
 * ``spcs_emulator`` (session): one running :class:`SpcsEmulator` with the default world.
 * ``spcs`` (function): the same emulator after :meth:`SpcsEmulator.reset` (counters, faults,
@@ -16,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_spcs.testing.emulator import DEFAULT_CONN_ID, AuthMethod, SpcsEmulator
+from airflow_provider_spcs.testing.airflow_connections import DEFAULT_CONN_ID, AuthMethod
+from airflow_provider_spcs.testing.emulator import SpcsEmulator
 
 ConnFactory = Callable[..., str]
 

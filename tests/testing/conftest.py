@@ -1,6 +1,7 @@
-"""Helpers for the emulator's own tests: a key-pair JWT builder and HTTP clients.
+"""Fixtures for the emulator's own tests: a world on a hand-driven clock, a key-pair JWT builder and
+an HTTP client.
 
-The emulator itself comes from the plugin fixtures (``spcs_emulator`` session-wide, ``spcs``
+The running emulator comes from the plugin fixtures (``spcs_emulator`` session-wide, ``spcs``
 reset per test), so RSA keys are generated once per session.
 """
 
@@ -8,17 +9,17 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from emu_helpers import FakeClock, MakeJwt
 
 from airflow_provider_spcs.testing import SpcsEmulator
-
-MakeJwt = Callable[..., str]
+from airflow_provider_spcs.testing.model import World
 
 
 @functools.cache
@@ -63,3 +64,14 @@ def client() -> Iterator[httpx.Client]:
     context of a client costs ~0.1 s."""
     with httpx.Client(timeout=10, follow_redirects=False) as c:
         yield c
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def world(clock: FakeClock) -> World:
+    """An empty world on the hand-driven clock."""
+    return World(clock=clock)

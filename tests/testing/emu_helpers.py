@@ -1,12 +1,39 @@
-"""Small request helpers shared by the emulator tests (imported as a plain module)."""
+"""Small helpers shared by the emulator tests (imported as a plain module): a hand-driven clock
+and request helpers."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import httpx
 
 from airflow_provider_spcs.testing import SpcsEmulator
+from airflow_provider_spcs.testing.model import BaseService
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+MakeJwt = Callable[..., str]
+"""The ``make_jwt`` fixture: builds a key-pair JWT for the default user; keywords override parts."""
+
+T0 = 1_732_910_000.25  # 2024-11-29 19:53:20.250 UTC
+
+
+class FakeClock:
+    """A hand-driven world clock starting at :data:`T0`."""
+
+    def __init__(self, start: float = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def polls(service: BaseService, n: int) -> list[str]:
+    """The statuses ``n`` polls of ``service`` observe."""
+    return [service.poll() for _ in range(n)]
 
 
 def ingress_host(emu: SpcsEmulator, service: str = "ECHO_SERVICE", endpoint: str = "echo") -> str:

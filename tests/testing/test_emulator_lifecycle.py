@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from airflow_provider_spcs.testing import SpcsEmulator
+from airflow_provider_spcs.testing.model import Service
+from airflow_provider_spcs.testing.pytest_plugin import ConnFactory
 
 
 def _port(url: str) -> int:
@@ -103,7 +106,7 @@ def test_spcs_conn_fixture_sets_env(spcs_conn: str, spcs: SpcsEmulator) -> None:
     assert conn["extra"]["account_url"] == spcs.account_url
 
 
-def test_spcs_conn_factory(spcs_conn_factory) -> None:
+def test_spcs_conn_factory(spcs_conn_factory: ConnFactory) -> None:
     conn_id = spcs_conn_factory("pat", conn_id="spcs_pat", role="PUBLIC")
     conn = json.loads(os.environ["AIRFLOW_CONN_SPCS_PAT"])
     assert conn_id == "spcs_pat"
@@ -122,8 +125,10 @@ def test_reset_restores_the_default_world(spcs: SpcsEmulator) -> None:
     assert spcs.world.user("TEMP_USER") is None
     assert spcs.service("ECHO_SERVICE").status == "RUNNING"
     assert spcs.token_lifetime == 3600
-    spcs.service("ECHO_SERVICE").suspend()
-    spcs.service("ECHO_SERVICE").resume()
+    echo = spcs.service("ECHO_SERVICE")
+    assert isinstance(echo, Service)
+    echo.suspend()
+    echo.resume()
     spcs.reset()
     assert (spcs.service("ECHO_SERVICE").resumed_on, spcs.service("ECHO_SERVICE").suspended_on) == (None, None)
     spcs.world.drop_service(spcs.service("ECHO_SERVICE"))
@@ -141,3 +146,12 @@ def test_restart_after_stop() -> None:
         assert reply.status_code == 200
     finally:
         emu.stop()
+
+
+def test_mint_helpers(spcs_emulator: SpcsEmulator) -> None:
+    claims = spcs_emulator.state.issuer.verify(spcs_emulator.mint_session_token(), ("spcs",))
+    assert claims.user == "SPCS_USER"
+    assert claims.role == "SPCS_ROLE"
+    assert claims.expires_at > time.time() + 3000
+    with pytest.raises(KeyError):
+        spcs_emulator.mint_session_token("NO_SUCH_USER")

@@ -1,0 +1,102 @@
+"""A status that moves on when someone looks at it, or when the world clock says so.
+
+Every emulated object with a lifecycle (services, job services; next, compute pools) is a
+:class:`PollDriven`: it sits in one status and may have a *next* status that it reaches after a
+number of polls in the current one, or at a clock time, whichever comes first. A *poll* is one look
+through SQL (DESCRIBE, SHOW, a status function); the k-th poll reports the status reached *before*
+it is counted, so "RUNNING after 2 polls" means two polls see PENDING and the third sees RUNNING.
+
+Subclasses name their statuses in :attr:`PollDriven.STATUSES`, react to entering a status in
+:meth:`PollDriven._on_enter` and choose what reaching the next status means in
+:meth:`PollDriven._transition` (a job that reaches RUNNING schedules its outcome, for example).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+from airflow_provider_spcs.testing.model.clock import Clock
+
+# Zero-poll phases (e.g. a job with pending_polls=0, run_polls=0) chain in one step, up to this many.
+_MAX_CHAINED_TRANSITIONS = 8
+
+
+class PollDriven:
+    """The poll/clock state machine shared by every object with a lifecycle."""
+
+    KIND: ClassVar[str] = "object"
+    """What error messages call objects of this kind."""
+    STATUSES: ClassVar[frozenset[str]] = frozenset()
+    """Every status objects of this kind can be in."""
+
+    def __init__(self, clock: Clock, lock: threading.RLock) -> None:
+        self._clock = clock
+        self._lock = lock
+        self._status = ""
+        self._polls_in_state = 0
+        # How the current status ends: after this many polls / at this clock time / never (None).
+        self._next_status: str | None = None
+        self._after_polls: int | None = None
+        self._after_time: float | None = None
+        self.poll_count = 0
+        self.updated_on = clock()
+
+    def poll(self) -> str:
+        """Count one poll (one look through SQL) and return the status it observes."""
+        with self._lock:
+            self._advance()
+            observed = self._status
+            self._polls_in_state += 1
+            self.poll_count += 1
+            return observed
+
+    @property
+    def status(self) -> str:
+        """The current status (clock-driven transitions apply; does not count as a poll)."""
+        with self._lock:
+            self._advance()
+            return self._status
+
+    # -- for subclasses -------------------------------------------------------------------------
+
+    def _enter(
+        self,
+        status: str,
+        next_status: str | None = None,
+        *,
+        polls: int | None = None,
+        seconds: float | None = None,
+    ) -> None:
+        """Enter ``status`` now; reach ``next_status`` after ``polls`` polls or ``seconds`` seconds."""
+        if status not in self.STATUSES:
+            raise ValueError(f"unknown {self.KIND} status {status!r}")
+        now = self._clock()
+        self._status = status
+        self._polls_in_state = 0
+        self._next_status = next_status
+        self._after_polls = polls if next_status else None
+        self._after_time = now + seconds if (next_status and seconds) else None
+        self.updated_on = now
+        self._on_enter(status, now)
+
+    def _on_enter(self, status: str, now: float) -> None:
+        """Called on entering ``status`` at clock time ``now``."""
+
+    def _transition(self, status: str) -> None:
+        """Reach the scheduled next ``status`` (default: just enter it)."""
+        self._enter(status)
+
+    def _due(self) -> bool:
+        if self._next_status is None:
+            return False
+        if self._after_polls is not None and self._polls_in_state >= self._after_polls:
+            return True
+        return self._after_time is not None and self._clock() >= self._after_time
+
+    def _advance(self) -> None:
+        for _ in range(_MAX_CHAINED_TRANSITIONS):
+            if not self._due():
+                return
+            assert self._next_status is not None
+            self._transition(self._next_status)

@@ -1,0 +1,205 @@
+"""EXECUTE JOB SERVICE: its clauses in any order, the spec (stage file or inline), starting the job.
+
+``EXECUTE JOB SERVICE IN COMPUTE POOL <pool> FROM @<stage> SPECIFICATION_FILE = '<f>'`` (or
+``SPEC = '<f>'``) or ``FROM SPECIFICATION $$<yaml>$$`` (or ``'<yaml>'``), with ``NAME``, ``ASYNC``,
+``REPLICAS``, ``QUERY_WAREHOUSE``, ``COMMENT``, ``EXTERNAL_ACCESS_INTEGRATIONS`` in any order.
+An async job answers at once; a synchronous one is a :class:`JobRun` that finishes when the job
+does. Inline specs can script their outcome with container ``env`` (see
+:mod:`airflow_provider_spcs.testing.model.spec_yaml`); stage specs are registered with
+:meth:`.World.add_job_spec`.
+
+Texts Snowflake does not document (the failed synchronous job error) are plausible stand-ins:
+they name the job and its status, as the real ones are expected to.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from airflow_provider_spcs.testing.model.job_services import (
+    JOB_TERMINAL_STATUSES,
+    JobService,
+    JobSpec,
+    job_spec_from_text,
+)
+from airflow_provider_spcs.testing.model.spec_yaml import SpecError
+from airflow_provider_spcs.testing.model.world import World
+from airflow_provider_spcs.testing.sql.failures import SqlError, already_exists, does_not_exist
+from airflow_provider_spcs.testing.sql.lexer import Token
+from airflow_provider_spcs.testing.sql.parser import Parser, parse_name_text
+from airflow_provider_spcs.testing.sql.registry import Keywords, StatementHandler
+from airflow_provider_spcs.testing.sql.result_sets import Pending, ResultSet, status_result
+from airflow_provider_spcs.testing.sql.session import Session
+
+
+class JobRun(Pending):
+    """A synchronous EXECUTE JOB SERVICE while its job runs.
+
+    Each :meth:`poll` counts as one poll of the job; it returns ``None`` while the job runs, the
+    result when it is DONE, and raises :class:`SqlError` if it FAILED or was cancelled or dropped.
+    """
+
+    def __init__(self, world: World, job: JobService) -> None:
+        self.world = world
+        self.job = job
+
+    def poll(self) -> ResultSet | None:
+        """Advance the job one poll; see the class docstring."""
+        with self.world.lock:
+            status = self.job.poll()
+            if status not in JOB_TERMINAL_STATUSES and status != "DELETED":
+                return None
+            return _job_outcome(self.job, status)
+
+    def cancel(self) -> None:
+        """Cancel the running job (what cancelling the statement does)."""
+        self.job.cancel()
+
+
+def _job_outcome(job: JobService, status: str) -> ResultSet:
+    if status == "DONE":
+        return status_result(f"Job {job.name} completed successfully with status: DONE.")
+    if status in {"CANCELLED", "DELETED"}:
+        raise SqlError("000604", "57014", f"SQL execution canceled\nJob {job.name} was cancelled (status: {status}).")
+    raise SqlError(
+        "395019",
+        "P0001",
+        f"Job {job.name} completed with status: {status}. Please check the logs of the job's containers "
+        f"(SYSTEM$GET_SERVICE_LOGS('{job.name}', 0, '{job.containers[0]}')) for details.",
+    )
+
+
+@dataclass
+class _JobRequest:
+    pool: str | None = None
+    stage: str | None = None
+    file: str | None = None
+    inline: str | None = None
+    name: list[str] | None = None
+    is_async: bool = False
+    replicas: int = 1
+    query_warehouse: str | None = None
+    comment: str | None = None
+    eais: tuple[str, ...] = ()
+
+
+def execute_job_service(parser: Parser, session: Session) -> ResultSet | Pending:
+    """``EXECUTE JOB SERVICE ...``: the async reply row, or a :class:`JobRun` for a synchronous job."""
+    request = _JobRequest()
+    seen: set[str] = set()
+    while True:
+        parser.accept_punct(",")
+        token = parser.peek()
+        if token.kind == "EOF" or parser.at_punct(";"):
+            break
+        key = _job_clause(parser, request, token)
+        if key in seen:
+            parser.fail(token)
+        seen.add(key)
+    parser.end()
+    if request.pool is None or (request.inline is None and request.file is None):
+        parser.fail()
+    if request.pool not in session.world.compute_pools:
+        raise does_not_exist("Compute pool", request.pool)
+    spec = _job_spec_for(session, request)
+    if request.name is None:
+        database, schema, name = session.database, session.schema, f"JOB_{uuid.uuid4().hex.upper()}"
+    else:
+        database, schema, name = session.resolve(request.name)
+    if (database, schema, name) in session.world.services:
+        raise already_exists(name)
+    job = session.world.add_job(
+        name,
+        spec,
+        database=database,
+        schema=schema,
+        compute_pool=request.pool,
+        owner_role=session.role,
+        replicas=request.replicas,
+        is_async=request.is_async,
+        query_warehouse=request.query_warehouse,
+        external_access_integrations=request.eais,
+        comment=request.comment,
+    )
+    if request.is_async:
+        return status_result(f"Started Snowpark Container Services Job '{name}'.")
+    return JobRun(session.world, job)
+
+
+def _job_clause(parser: Parser, request: _JobRequest, token: Token) -> str:
+    if parser.accept_kw("IN", "COMPUTE", "POOL"):
+        request.pool = parser.identifier()
+        return "POOL"
+    if parser.accept_kw("FROM"):
+        if parser.accept_kw("SPECIFICATION"):
+            request.inline = parser.string()
+            return "FROM"
+        stage = parser.peek()
+        if stage.kind != "STAGE":
+            parser.fail()
+        parser.next()
+        if not (parser.accept_kw("SPECIFICATION_FILE") or parser.accept_kw("SPEC")):
+            parser.fail()
+        parser.expect_punct("=")
+        stage_ref, _, prefix = stage.value.partition("/")
+        request.stage = stage_ref
+        file = parser.string().lstrip("/")
+        request.file = f"{prefix.strip('/')}/{file}" if prefix.strip("/") else file
+        return "FROM"
+    if token.kind != "IDENT":
+        parser.fail()
+    key = token.value
+    parser.next()
+    parser.expect_punct("=")
+    if key == "NAME":
+        request.name = parser.name()
+    elif key == "ASYNC":
+        request.is_async = parser.boolean()
+    elif key == "REPLICAS":
+        replicas_token = parser.peek()
+        request.replicas = parser.integer()
+        if request.replicas < 1:
+            parser.fail(replicas_token)
+    elif key == "QUERY_WAREHOUSE":
+        request.query_warehouse = parser.identifier()
+    elif key == "COMMENT":
+        request.comment = parser.string()
+    elif key == "EXTERNAL_ACCESS_INTEGRATIONS":
+        request.eais = tuple(parser.identifier_list())
+    else:
+        parser.fail(token)
+    return key
+
+
+def _job_spec_for(session: Session, request: _JobRequest) -> JobSpec:
+    if request.inline is not None:
+        try:
+            return job_spec_from_text(request.inline)
+        except SpecError as exc:
+            raise SqlError("395018", "22023", str(exc)) from None
+    assert request.stage is not None
+    assert request.file is not None
+    stage = _stage_key(request.stage, session)
+    spec = session.world.job_spec(stage, request.file)
+    if spec is None:
+        raise SqlError(
+            "002003",
+            "02000",
+            f"SQL compilation error:\nSpecification file '{request.file}' does not exist on stage "
+            f"'@{stage}' or not authorized.",
+        )
+    return spec
+
+
+def _stage_key(raw: str, session: Session) -> str:
+    try:
+        parts = parse_name_text(raw.lstrip("@"))
+    except SqlError:
+        raise does_not_exist("Stage", raw) from None
+    return ".".join(session.resolve(parts))
+
+
+STATEMENTS: dict[Keywords, StatementHandler] = {
+    ("EXECUTE", "JOB", "SERVICE"): execute_job_service,
+}
