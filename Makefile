@@ -48,7 +48,7 @@ docs: setup
 test: lint typecheck docs unit unit-floor
 
 demo: setup
-	$(BIN)/python -m airflow_provider_spcs.testing.demo_dag_run
+	$(BIN)/python scripts/demo_dag_run.py
 
 bench: setup
 	$(BIN)/python -m benchmarks
