@@ -83,10 +83,6 @@ class Parser:
 
     # -- values -----------------------------------------------------------------------------
 
-    def at_identifier(self) -> bool:
-        """Whether an identifier (quoted or not) comes next."""
-        return self.peek().kind in {"IDENT", "QIDENT"}
-
     def identifier(self) -> str:
         """One identifier part, normalised (uppercase unless quoted)."""
         token = self.peek()

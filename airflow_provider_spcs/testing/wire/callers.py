@@ -15,7 +15,7 @@ import jwt
 
 from airflow_provider_spcs.testing.model.users import User
 from airflow_provider_spcs.testing.wire.app_state import EmulatorState
-from airflow_provider_spcs.testing.wire.keypair_jwt import JwtRejected, VerifiedJwt, verify_keypair_jwt
+from airflow_provider_spcs.testing.wire.keypair_jwt import JwtRejected, verify_keypair_jwt
 from airflow_provider_spcs.testing.wire.token_issuer import TokenClaims, TokenError, TokenKind
 
 CredentialKind = Literal[
@@ -77,8 +77,8 @@ def parse_bearer(header: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def verify_jwt(state: EmulatorState, token: str) -> tuple[User, VerifiedJwt]:
-    """Verify a key-pair JWT and count it; raise :class:`JwtRejected`."""
+def verify_jwt(state: EmulatorState, token: str) -> User:
+    """Verify a key-pair JWT and count it; return the user it proves; raise :class:`JwtRejected`."""
     verified = verify_keypair_jwt(
         token, account=state.account, public_keys=state.directory.public_keys, now=state.now()
     )
@@ -86,7 +86,7 @@ def verify_jwt(state: EmulatorState, token: str) -> tuple[User, VerifiedJwt]:
     if principal is None:  # the key lookup succeeded, so only a concurrent removal gets here
         raise JwtRejected("390144", "JWT user does not exist.")
     state.stats.incr("jwts_verified")
-    return principal, verified
+    return principal
 
 
 def _looks_like_keypair_jwt(token: str) -> bool:
@@ -133,7 +133,7 @@ def authenticate_sql_api(state: EmulatorState, token: str, token_type: str | Non
         return _from_emulator_token(state, token, ("session", "spcs", "oauth"))
     if kind == "KEYPAIR_JWT" or (not kind and _looks_like_keypair_jwt(token)):
         try:
-            principal, _ = verify_jwt(state, token)
+            principal = verify_jwt(state, token)
         except JwtRejected as exc:
             raise AuthFailure(exc.code, exc.message, expired=exc.code == "394301") from None
         return Caller(principal, None, "keypair_jwt")

@@ -69,7 +69,7 @@ def _login_user(state: EmulatorState, data: dict[str, Any]) -> tuple[User, str |
         return user, None
     if authenticator == "SNOWFLAKE_JWT":
         try:
-            user, _ = verify_jwt(state, token)
+            user = verify_jwt(state, token)
         except JwtRejected as exc:
             raise AuthFailure(exc.code, exc.message) from None
         if login_name and login_name.upper() != user.name:
@@ -266,14 +266,22 @@ async def query_request(request: Request) -> Response:
 _MONITORING_STATUS = {"pending": "RUNNING", "done": "SUCCESS", "failed": "FAILED_WITH_ERROR", "cancelled": "ABORTED"}
 
 
-async def query_monitoring(request: Request) -> Response:
-    """``GET /monitoring/queries/{id}``: status of a query (used by ``get_query_status``)."""
+def _session_query(request: Request) -> tuple[ConnectorSession | Response, StatementRecord | None]:
+    """The session (or its error response) and the session user's query named by the path, if any."""
     state: EmulatorState = request.app.state.emulator
     session = _session_of(request)
     if isinstance(session, Response):
-        return session
+        return session, None
     record = state.statements.get(request.path_params["query_id"])
-    if record is None or record.user != session.user:
+    return session, record if record is not None and record.user == session.user else None
+
+
+async def query_monitoring(request: Request) -> Response:
+    """``GET /monitoring/queries/{id}``: status of a query (used by ``get_query_status``)."""
+    session, record = _session_query(request)
+    if isinstance(session, Response):
+        return session
+    if record is None:
         return _ok({"queries": []})
     record.poll()
     entry: dict[str, Any] = {
@@ -288,12 +296,10 @@ async def query_monitoring(request: Request) -> Response:
 
 async def query_result(request: Request) -> Response:
     """``GET /queries/{id}/result``: the connector polls here after a ``333333`` answer."""
-    state: EmulatorState = request.app.state.emulator
-    session = _session_of(request)
+    session, record = _session_query(request)
     if isinstance(session, Response):
         return session
-    record = state.statements.get(request.path_params["query_id"])
-    if record is None or record.user != session.user:
+    if record is None:
         return _fail("000709", "Statement not found", {"sqlState": "02000"})
     await _wait(record)
     return _query_payload(session, record)

@@ -49,8 +49,8 @@ def generate_key_pair(key_size: int = 2048) -> KeyPair:
 
 
 @functools.cache
-def shared_key_pair(slot: str = "default") -> KeyPair:
-    """A key pair generated once per process per ``slot`` (key generation is the slow part)."""
+def shared_key_pair() -> KeyPair:
+    """A key pair generated once per process (key generation is the slow part)."""
     return generate_key_pair()
 
 

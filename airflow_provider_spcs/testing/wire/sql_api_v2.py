@@ -186,8 +186,13 @@ def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _own_record(request: Request, caller: Caller) -> StatementRecord | JSONResponse:
+def _own_record(request: Request) -> StatementRecord | JSONResponse:
+    """The caller's statement named by the path, or the error response (401, or 422 for a handle
+    that is unknown or another user's)."""
     state: EmulatorState = request.app.state.emulator
+    caller = _authenticate(request)
+    if isinstance(caller, Response):
+        return caller
     handle = request.path_params["handle"]
     record = state.statements.get(handle)
     if record is None or record.user != caller.user.name:
@@ -198,10 +203,7 @@ def _own_record(request: Request, caller: Caller) -> StatementRecord | JSONRespo
 async def get_statement(request: Request) -> Response:
     """``GET /api/v2/statements/{handle}[?partition=N]``: poll a statement, fetch a partition."""
     state: EmulatorState = request.app.state.emulator
-    caller = _authenticate(request)
-    if isinstance(caller, Response):
-        return caller
-    record = _own_record(request, caller)
+    record = _own_record(request)
     if isinstance(record, Response):
         return record
     raw = request.query_params.get("partition", "0")
@@ -213,10 +215,7 @@ async def get_statement(request: Request) -> Response:
 
 async def cancel_statement(request: Request) -> Response:
     """``POST /api/v2/statements/{handle}/cancel``."""
-    caller = _authenticate(request)
-    if isinstance(caller, Response):
-        return caller
-    record = _own_record(request, caller)
+    record = _own_record(request)
     if isinstance(record, Response):
         return record
     if record.state == "pending":

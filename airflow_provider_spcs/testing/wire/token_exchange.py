@@ -65,7 +65,7 @@ async def oauth_token(request: Request) -> Response:
         if not assertion:
             return oauth_error(400, "invalid_request", "Missing assertion.")
         try:
-            principal, _ = verify_jwt(state, assertion)
+            principal = verify_jwt(state, assertion)
         except JwtRejected as exc:
             return oauth_error(401, "invalid_grant", exc.message, exc.code)
     elif grant_type == TOKEN_EXCHANGE:

@@ -36,9 +36,7 @@ class TokenClaims:
     role: str | None
     host: str | None
     session_id: str | None
-    issued_at: float
     expires_at: float
-    token_id: str
 
 
 class TokenIssuer:
@@ -95,9 +93,7 @@ class TokenIssuer:
             role=claims.get("role"),
             host=claims.get("scope"),
             session_id=claims.get("sid"),
-            issued_at=float(claims.get("iat", 0)),
             expires_at=float(claims["exp"]),
-            token_id=str(claims.get("jti", "")),
         )
 
     def verify(self, token: str, kinds: tuple[TokenKind, ...]) -> TokenClaims:
