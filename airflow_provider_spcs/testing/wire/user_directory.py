@@ -1,7 +1,7 @@
 """Credential checks over the world's users: key fingerprints, PATs, passwords.
 
-The world (:class:`~airflow_provider_spcs.testing.model.world.World`) stores users with their credentials; this adapter answers the questions
-authentication asks, comparing secrets in constant time and caching key fingerprints.
+The world stores users with their credentials; this adapter answers the questions authentication
+asks, comparing secrets in constant time and caching key fingerprints.
 """
 
 from __future__ import annotations
