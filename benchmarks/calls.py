@@ -75,7 +75,7 @@ def _child(args: dict[str, Any]) -> dict[str, Any]:
 
 def run(emu: Any, quick: bool) -> dict[str, Any]:
     """Run the child with a key_pair connection (the method that exchanges tokens)."""
-    from airflow_provider_spcs.testing.faults import ROUTES
+    from airflow_provider_spcs.testing.control.faults import ROUTES
 
     name, value = emu.connection_env(auth_method="key_pair")
     args = {**plan(quick), "account_url": emu.account_url, "url": emu.ingress_url(), "routes": list(ROUTES)}
