@@ -8,10 +8,10 @@ deferred variants are mixed, so triggers rebuild their hooks from such a connect
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from snowflake_connections import SHAPES, set_connection
+from test_example_dag_runs import _run, _xcom  # the same run-and-read helpers as the sync/deferred suite
 
 from airflow_provider_spcs.testing import SpcsEmulator
 from airflow_provider_spcs.testing.handlers import paginated_handler
@@ -27,24 +27,6 @@ def _use(
     conn = SHAPES[shape][1](spcs, tmp_path)
     assert conn["conn_type"] == "snowflake"
     set_connection(monkeypatch, conn_id, conn)
-
-
-def _run(dag: Any) -> tuple[str, dict[str, str], Any]:
-    """``dag.test()`` does not raise when a task fails: return the run state and each task's state."""
-    dr = dag.test()
-    return str(dr.state), {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}, dr
-
-
-def _xcom(dr: Any, task_id: str) -> Any:
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        row = session.scalars(
-            XComModel.get_many(run_id=dr.run_id, dag_ids=dr.dag_id, task_ids=task_id, key="return_value")
-        ).first()
-        assert row is not None, f"no XCom from {task_id}"
-        return XComModel.deserialize_value(row)
 
 
 def test_endpoint_example_deferred_with_key_pair(
