@@ -46,6 +46,17 @@ def _raw_extra(spcs: SpcsEmulator, tmp: Path) -> dict[str, Any]:
     return conn
 
 
+def _loadable(conn_id: str) -> None:
+    """Skip when Airflow itself cannot load the connection (3.1 drops one whose extra is not JSON)."""
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.sdk import BaseHook
+
+    try:
+        BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        pytest.skip("this Airflow reports a connection with invalid extra JSON as not defined")
+
+
 CASES: list[tuple[str, Build, str, str]] = [
     ("account with a path", spcs_conn(account="attacker.example/#"), "extra.account", "only letters"),
     (
@@ -130,6 +141,7 @@ def test_bad_setting_is_named_secret_free_and_sends_nothing(
     words: str,
 ) -> None:
     hook = SpcsHook(set_connection(monkeypatch, "spcs_hostile", build(spcs, tmp_path)))
+    _loadable(hook.spcs_conn_id)
     with pytest.raises(SpcsConfigError) as info:
         hook.get_service_status("ECHO_SERVICE")
     message = str(info.value)
@@ -161,6 +173,7 @@ async def test_invalid_json_is_reported_as_json_by_the_async_path_too(
     spcs: SpcsEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     hook = SpcsHook(set_connection(monkeypatch, "spcs_hostile", _raw_extra(spcs, tmp_path)))
+    _loadable(hook.spcs_conn_id)
     with pytest.raises(SpcsConfigError, match=r"^extra: is not valid JSON"):
         await hook.aget_service_status("ECHO_SERVICE")
     assert spcs.stats()["requests"] == {}
