@@ -190,6 +190,12 @@ def _oauth(reader: _Reader, login: str | None, password: str | None) -> None:
             "token_file", token_file, "extra.token_file" if reader.get("token_file") else "extra.token_file_path"
         )
         return
+    if reader.get("azure_conn_id"):
+        raise SpcsConfigError(
+            "extra.azure_conn_id",
+            "tokens from an Azure connection come from the Snowflake provider's Azure integration, which SPCS "
+            "calls do not use; give a ready access token in token, or a refresh-token or client-credentials grant",
+        )
     refresh_token = reader.get("refresh_token")
     grant_type = (reader.get("grant_type") or ("refresh_token" if refresh_token else "client_credentials")).lower()
     if grant_type not in GRANT_TYPES:

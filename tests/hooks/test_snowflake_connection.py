@@ -130,6 +130,7 @@ REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
     ("unknown", {"authenticator": "kerberos"}, "extra.authenticator", "snowflake_jwt"),
     ("jwt without key", {"authenticator": "snowflake_jwt"}, "extra.private_key_content", "private_key_file"),
     ("bad grant", {"authenticator": "oauth", "grant_type": "password"}, "extra.grant_type", "client_credentials"),
+    ("azure token", {"authenticator": "oauth", "azure_conn_id": "azure_default"}, "extra.azure_conn_id", "Azure"),
     ("refresh grant, no token", {"authenticator": "oauth", "grant_type": "refresh_token"}, "extra.refresh_token", ""),
     ("PAT missing", {"authenticator": "programmatic_access_token", "_password": None}, "password", "Password"),
     ("password missing", {"_password": None}, "password", "needs the password"),
@@ -161,3 +162,10 @@ def test_refused_shapes_name_the_setting_and_send_nothing(
     ok, message = hook.test_connection()
     assert not ok
     assert field in message
+
+
+def test_test_connection_succeeds_for_a_snowflake_connection(spcs: SpcsEmulator, hook_for: HookFactory) -> None:
+    ok, message = hook_for(snowflake_connection(spcs, private_key_content=spcs.private_key_pem)).test_connection()
+    assert ok, message
+    assert f"as {spcs.user}" in message
+    assert "key_pair" in message
