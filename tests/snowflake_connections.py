@@ -18,10 +18,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from airflow_provider_spcs.testing import SpcsEmulator
-from airflow_provider_spcs.testing.emulator import DEFAULT_DATABASE, DEFAULT_SCHEMA
 
 PASSPHRASE = "correct-horse-battery-staple"
 _encrypted: dict[str, str] = {}
+
+
+def _default_context(spcs: SpcsEmulator) -> tuple[str, str]:
+    """The default world's database and schema, as the emulator's own connections name them."""
+    extra = spcs.connection("pat")["extra"]
+    return extra["database"], extra["schema"]
 
 
 def endpoint(spcs: SpcsEmulator) -> dict[str, Any]:
@@ -35,14 +40,19 @@ def snowflake_connection(
     *,
     login: str | None = None,
     password: str | None = None,
-    schema: str | None = DEFAULT_SCHEMA,
+    schema: str | None = "",
     **extra: Any,
 ) -> dict[str, Any]:
-    """A ``snowflake`` connection dict for ``AIRFLOW_CONN_<ID>``: session context, emulator endpoint, ``extra``."""
+    """A ``snowflake`` connection dict for ``AIRFLOW_CONN_<ID>``: session context, emulator endpoint, ``extra``.
+
+    ``schema`` is the Schema field: the default world's schema unless given (``None`` leaves it out).
+    """
+    database, default_schema = _default_context(spcs)
+    schema = default_schema if schema == "" else schema
     extras: dict[str, Any] = {
         "account": spcs.account,
         "role": spcs.role,
-        "database": DEFAULT_DATABASE,
+        "database": database,
         "warehouse": "SPCS_WH",
         **endpoint(spcs),
     }
@@ -161,11 +171,11 @@ SHAPES: dict[str, tuple[str, Shape]] = {
         lambda spcs, tmp: {
             "conn_type": "snowflake",
             "login": spcs.user,
-            "schema": DEFAULT_SCHEMA,
+            "schema": _default_context(spcs)[1],
             "extra": {
                 "extra__snowflake__account": spcs.account,
                 "extra__snowflake__role": spcs.role,
-                "extra__snowflake__database": DEFAULT_DATABASE,
+                "extra__snowflake__database": _default_context(spcs)[0],
                 "extra__snowflake__warehouse": "SPCS_WH",
                 "extra__snowflake__private_key_content": spcs.private_key_pem,
                 **endpoint(spcs),  # read bare only, like the Snowflake provider does
