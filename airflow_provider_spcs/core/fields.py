@@ -97,6 +97,13 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
         "Base URL for login, SQL API and /oauth/token. Default https://<account>.snowflakecomputing.com "
         "(inside SPCS https://$SNOWFLAKE_HOST).",
     ),
+    ExtraField(
+        "ingress_hosts",
+        "Extra ingress hosts",
+        "Comma-separated host[:port] patterns that may also receive credentials, for private DNS names or a "
+        "company proxy in front of ingress, e.g. spcs.corp.example:8443, *.ingress.corp.example. A host without "
+        "a port matches any port; '*.' matches hosts below a domain.",
+    ),
 )
 
 EXTRA_FIELD_NAMES: frozenset[str] = frozenset(f.name for f in EXTRA_FIELDS)

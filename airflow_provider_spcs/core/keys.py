@@ -9,17 +9,20 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from airflow_provider_spcs.core.errors import SpcsConfigError
+from airflow_provider_spcs.core.files import read_small_file
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 MIN_RSA_BITS = 2048
+MAX_KEY_FILE_BYTES = 64 * 1024
+"""Largest ``private_key_file`` read: a 16384-bit RSA key in PEM is under 13 KB."""
+KEY_FILE_WHAT = "a PEM private key file"
 
 _cache: dict[tuple[str, ...], LoadedKey] = {}
 _cache_lock = threading.Lock()
@@ -52,6 +55,8 @@ def parse_count() -> int:
 
 def _pem_bytes(content: str, field_name: str) -> bytes:
     text = content.strip()
+    if len(text) > 2 * MAX_KEY_FILE_BYTES:  # base64 of the largest PEM is 4/3 of it
+        raise SpcsConfigError(field_name, "is far larger than any PEM private key; paste the key itself")
     if text.startswith("-----BEGIN"):
         # Connection forms sometimes flatten newlines into literal "\n".
         return text.replace("\\n", "\n").encode()
@@ -79,7 +84,8 @@ def _parse(pem: bytes, passphrase: str | None, field_name: str) -> LoadedKey:
         )
     if encrypted and not passphrase:
         raise SpcsConfigError(
-            "extra.private_key_passphrase", "the private key is encrypted: set private_key_passphrase (or password)"
+            "extra.private_key_passphrase",
+            "the private key is encrypted: put its passphrase in private_key_passphrase or in the Password field",
         )
     password = passphrase.encode() if (encrypted and passphrase) else None
     try:
@@ -91,7 +97,9 @@ def _parse(pem: bytes, passphrase: str | None, field_name: str) -> LoadedKey:
     except ValueError:
         if encrypted:
             raise SpcsConfigError(
-                "extra.private_key_passphrase", "wrong passphrase: the private key could not be decrypted"
+                "extra.private_key_passphrase",
+                "wrong passphrase: the private key could not be decrypted "
+                "(the passphrase is private_key_passphrase, or the Password field)",
             ) from None
         raise SpcsConfigError(field_name, "the PEM key could not be parsed (damaged or not a private key)") from None
     if not isinstance(key, RSAPrivateKey):
@@ -118,7 +126,8 @@ def load_private_key(*, content: str | None, path: str | None, passphrase: str |
     :param content: PEM text or base64 of the PEM.
     :param path: path to a PEM file (used when ``content`` is empty).
     :param passphrase: passphrase for an encrypted key.
-    :raises SpcsConfigError: unreadable file, not PKCS#8 PEM, missing or wrong passphrase, not RSA >= 2048.
+    :raises SpcsConfigError: unreadable, non-regular or over-64-KB file, not PKCS#8 PEM, missing or wrong
+        passphrase, not RSA >= 2048.
     """
     if content:
         field_name = "extra.private_key_content"
@@ -126,12 +135,8 @@ def load_private_key(*, content: str | None, path: str | None, passphrase: str |
         key_id: tuple[str, ...] = ("content", _digest(pem, passphrase))
     elif path:
         field_name = "extra.private_key_file"
-        try:
-            stat = os.stat(path)
-            with open(path, "rb") as handle:
-                pem = handle.read().strip()
-        except OSError as exc:
-            raise SpcsConfigError(field_name, f"cannot read {path!r}: {exc.strerror}") from None
+        data, stat = read_small_file(path, field_name, what=KEY_FILE_WHAT, limit=MAX_KEY_FILE_BYTES)
+        pem = data.strip()
         key_id = ("file", path, str(stat.st_mtime_ns), str(stat.st_size), _digest(pem, passphrase))
     else:
         raise SpcsConfigError("extra.private_key_content", "no private key given")

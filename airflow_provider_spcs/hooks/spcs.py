@@ -129,15 +129,15 @@ class SpcsHook(BaseHook):
             return await getter(self.spcs_conn_id)
         return await asyncio.to_thread(self.get_connection, self.spcs_conn_id)  # pragma: no cover - older SDKs
 
-    @classmethod
-    def _config_of(cls, conn: Any) -> SpcsConfig:
-        return cls._config_from(conn.login, conn.password, conn.extra_dejson)
-
     @staticmethod
-    def _config_from(login: str | None, password: str | None, extra: Any) -> SpcsConfig:
+    def _config_of(conn: Any) -> SpcsConfig:
+        """Settings of a ``snowflake_spcs`` or ``snowflake`` connection, read by the one reader in core."""
         from airflow_provider_spcs.core.config import SpcsConfig
 
-        return SpcsConfig.from_connection(login=login, password=password, extra=extra)
+        # The raw extra text, not extra_dejson: that one turns invalid JSON into {} with only a log line.
+        return SpcsConfig.from_connection(
+            conn_type=conn.conn_type, login=conn.login, password=conn.password, extra=conn.extra, schema=conn.schema
+        )
 
     def _runner_key(self, config: SpcsConfig) -> tuple[str, SpcsConfig, float, RetryPolicy]:
         return (self.spcs_conn_id, config, float(self.timeout), self._policy)
