@@ -31,6 +31,7 @@ from airflow_provider_spcs.testing.serving import EmulatorPorts
 from airflow_provider_spcs.testing.wire.app_state import EmulatorState, Settings
 from airflow_provider_spcs.testing.wire.customer_oauth import CUSTOMER_OAUTH_PATH, REFRESH_TOKEN_LIFETIME
 from airflow_provider_spcs.testing.wire.key_pairs import KeyPair
+from airflow_provider_spcs.testing.wire.snowflake_oauth import SNOWFLAKE_OAUTH_PATH
 
 OAUTH_CLIENT_ID = "spcs-emulator-client"
 
@@ -38,8 +39,9 @@ OAUTH_CLIENT_ID = "spcs-emulator-client"
 class SpcsEmulator:
     """A local Snowflake + SPCS emulator served over real sockets on 127.0.0.1.
 
-    One account port (connector login, SQL API v2, ``/oauth/token``, a customer OAuth server,
-    ``/_emulator/*`` admin) plus one port per public service endpoint (SPCS ingress)::
+    One account port (connector login, SQL API v2, ``/oauth/token``, Snowflake OAuth's
+    ``/oauth/token-request``, a customer OAuth server, ``/_emulator/*`` admin) plus one port per
+    public service endpoint (SPCS ingress)::
 
         with SpcsEmulator() as emu:
             conn = emu.connection("key_pair")      # an Airflow connection dict
@@ -129,6 +131,11 @@ class SpcsEmulator:
     def oauth_token_endpoint(self) -> str:
         """Token URL of the customer OAuth server (client_credentials / refresh_token grants)."""
         return self.account_url + CUSTOMER_OAUTH_PATH
+
+    @property
+    def snowflake_oauth_endpoint(self) -> str:
+        """Snowflake OAuth's token URL (``/oauth/token-request``) for :attr:`oauth_client_id`."""
+        return self.account_url + SNOWFLAKE_OAUTH_PATH
 
     @property
     def user(self) -> str:
@@ -308,8 +315,9 @@ class SpcsEmulator:
         """Arm a fault on the next ``count`` requests of ``route``.
 
         Routes: ``oauth_token``, ``sql_api``, ``login``, ``query``, ``token_request``, ``ingress``,
-        ``oauth_server``. ``status`` answers e.g. 429/503/504 instead (with ``Retry-After`` if
-        given); ``latency`` delays first; ``drop`` closes the connection without an answer.
+        ``oauth_server`` (customer OAuth), ``snowflake_oauth`` (``/oauth/token-request``).
+        ``status`` answers e.g. 429/503/504 instead (with ``Retry-After`` if given); ``latency``
+        delays first; ``drop`` closes the connection without an answer.
         """
         self.state.faults.inject(route, status=status, count=count, latency=latency, drop=drop, retry_after=retry_after)
 
