@@ -18,7 +18,9 @@ token is, never what it is.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -51,8 +53,20 @@ def service_state(service: BaseService) -> dict[str, Any]:
     }
 
 
-def _error(exc: RequestError) -> JSONResponse:
-    return JSONResponse({"error": str(exc)}, status_code=exc.status)
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _answering_errors(handler: Handler) -> Handler:
+    """Answer a :class:`RequestError` raised anywhere in ``handler`` as ``{"error": ...}``."""
+
+    @functools.wraps(handler)
+    async def route(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except RequestError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    return route
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -86,6 +100,7 @@ def _service(state: EmulatorState, name: str) -> BaseService:
     return found
 
 
+@_answering_errors
 async def list_services(request: Request) -> Response:
     """``GET /_emulator/services``."""
     state = _state(request)
@@ -93,76 +108,66 @@ async def list_services(request: Request) -> Response:
         return JSONResponse({"services": [service_state(s) for s in state.world.list_services()]})
 
 
+@_answering_errors
 async def add_service(request: Request) -> Response:
     """``POST /_emulator/services`` with a :class:`ServiceDefinition` JSON object: 201 and its state."""
     state = _state(request)
-    try:
-        definition = ServiceDefinition.from_fields(await _body(request))
-        control = _control(state)
-        with state.world.lock:
-            if state.world.service(definition.name, definition.database, definition.schema) is not None:
-                raise RequestError(
-                    f"service {definition.database}.{definition.schema}.{definition.name} already exists; "
-                    "script it (POST /_emulator/services/<name>/<action>) or DELETE it first",
-                    status=409,
-                )
-            service = definition.create(control)
-            return JSONResponse(service_state(service), status_code=201)
-    except RequestError as exc:
-        return _error(exc)
+    definition = ServiceDefinition.from_fields(await _body(request))
+    control = _control(state)
+    with state.world.lock:
+        if state.world.service(definition.name, definition.database, definition.schema) is not None:
+            raise RequestError(
+                f"service {definition.database}.{definition.schema}.{definition.name} already exists; "
+                "script it (POST /_emulator/services/<name>/<action>) or DELETE it first",
+                status=409,
+            )
+        service = definition.create(control)
+        return JSONResponse(service_state(service), status_code=201)
 
 
+@_answering_errors
 async def get_service(request: Request) -> Response:
     """``GET /_emulator/services/{name}``."""
     state = _state(request)
-    try:
-        with state.world.lock:
-            return JSONResponse(service_state(_service(state, request.path_params["name"])))
-    except RequestError as exc:
-        return _error(exc)
+    with state.world.lock:
+        return JSONResponse(service_state(_service(state, request.path_params["name"])))
 
 
+@_answering_errors
 async def drop_service(request: Request) -> Response:
     """``DELETE /_emulator/services/{name}``: the state it ends in (DELETED)."""
     state = _state(request)
-    try:
-        control = _control(state)
-        with state.world.lock:
-            service = _service(state, request.path_params["name"])
-            control.drop_service(service.name, service.database, service.schema)
-            return JSONResponse(service_state(service))
-    except RequestError as exc:
-        return _error(exc)
+    control = _control(state)
+    with state.world.lock:
+        service = _service(state, request.path_params["name"])
+        control.drop_service(service.name, service.database, service.schema)
+        return JSONResponse(service_state(service))
 
 
+@_answering_errors
 async def script_service(request: Request) -> Response:
     """``POST /_emulator/services/{name}/{action}`` with the action's fields: the state after it."""
     state = _state(request)
-    try:
-        script = ServiceScript.from_fields(request.path_params["action"], await _body(request))
-        with state.world.lock:
-            service = _service(state, request.path_params["name"])
-            script.apply(service)
-            return JSONResponse(service_state(service))
-    except RequestError as exc:
-        return _error(exc)
+    script = ServiceScript.from_fields(request.path_params["action"], await _body(request))
+    with state.world.lock:
+        service = _service(state, request.path_params["name"])
+        script.apply(service)
+        return JSONResponse(service_state(service))
 
 
+@_answering_errors
 async def write_session_token_file(request: Request) -> Response:
     """``POST /_emulator/session_token_file`` (optional ``{"user": NAME}``): path, user and lifetime."""
     state = _state(request)
-    try:
-        body = await _body(request)
-        unknown = sorted(set(body) - {"user"})
-        if unknown:
-            raise RequestError(f"unknown field {unknown[0]!r}; accepted fields: user")
-        name = body.get("user", DEFAULT_USER)
-        if not isinstance(name, str):
-            raise RequestError("user must be a user name")
-        user = state.world.user(name)
-        if user is None:
-            raise RequestError(f"no user {name!r}", status=404)
-        path = _control(state).session_token_file(user.name)
-    except RequestError as exc:
-        return _error(exc)
+    body = await _body(request)
+    unknown = sorted(set(body) - {"user"})
+    if unknown:
+        raise RequestError(f"unknown field {unknown[0]!r}; accepted fields: user")
+    name = body.get("user", DEFAULT_USER)
+    if not isinstance(name, str):
+        raise RequestError("user must be a user name")
+    user = state.world.user(name)
+    if user is None:
+        raise RequestError(f"no user {name!r}", status=404)
+    path = _control(state).session_token_file(user.name)
     return JSONResponse({"path": path, "user": user.name, "expires_in": int(state.settings.spcs_token_lifetime)})
