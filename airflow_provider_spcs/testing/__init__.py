@@ -2,17 +2,20 @@
 
 Start it from Python (``with SpcsEmulator() as emu: ...``), from pytest (fixtures ``spcs_emulator``,
 ``spcs``, ``spcs_conn``, ``spcs_conn_factory``; see :mod:`.pytest_plugin`) or from a shell
-(``python -m airflow_provider_spcs.testing``, which prints ready Airflow connections as JSON lines).
+(``python -m airflow_provider_spcs.testing``, which prints ready Airflow connections as JSON lines;
+``--help`` lists the flags that add services, write connection and token files and signal ready).
 
 Account port (``emu.account_url``):
 
 =====================================================  =============================================
 ``POST /oauth/token``                                  jwt-bearer grant, token-exchange grant (PAT or
                                                        OAuth access token) -> bare ingress token
+``POST /oauth/token-request``                          Snowflake OAuth: refresh_token,
+                                                       client_credentials (JSON access_token, username)
 ``POST /external-oauth/token``                         customer OAuth server: client_credentials,
                                                        refresh_token (JSON access_token)
 ``POST /api/v2/statements``                            SQL API v2 submit (``requestId``, ``retry``,
-                                                       ``async``, ``nullable``)
+                                                       ``async`` (always 202), ``nullable``)
 ``GET /api/v2/statements/{handle}[?partition=N]``      poll / fetch a partition
 ``POST /api/v2/statements/{handle}/cancel``            cancel
 ``POST /session/v1/login-request``                     connector login (SNOWFLAKE, SNOWFLAKE_JWT,
@@ -24,6 +27,11 @@ Account port (``emu.account_url``):
 ``GET /console/login``                                 the sign-in page ingress redirects to
 ``GET /_emulator/stats``, ``POST /_emulator/reset_stats``, ``POST /_emulator/inject``,
 ``POST /_emulator/clear_faults``, ``GET /_emulator/info``   admin (other processes, benchmarks)
+``GET|POST /_emulator/services``                       admin: list / add services (JSON)
+``GET|DELETE /_emulator/services/{name}``              admin: a service's state / drop it
+``POST /_emulator/services/{name}/{action}``           admin: ``pending``, ``fail``, ``suspend``,
+                                                       ``resume``, ``status``
+``POST /_emulator/session_token_file``                 admin: rewrite the session token file
 =====================================================  =============================================
 
 Ingress: each public endpoint has its own port (``emu.ingress_url(service, endpoint)``), any
@@ -42,7 +50,8 @@ Layout, by job:
 :mod:`.model`                 the world: users, services and job services with their lifecycles
 :mod:`.sql`                   the SQL engine: a routing table, one module per statement family
 :mod:`.wire`                  the HTTP protocols: account app, ingress, SQL API, connector, OAuth
-:mod:`.control`               fault injection, counters and the ``/_emulator/`` admin routes
+:mod:`.control`               fault injection, counters, the ``/_emulator/`` admin routes, files
+                              handed to other processes
 ============================  =====================================================================
 """
 

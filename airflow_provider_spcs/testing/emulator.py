@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from airflow_provider_spcs.testing.airflow_connections import DEFAULT_CONN_ID, AuthMethod, OAuthClient, build_connection
+from airflow_provider_spcs.testing.control.private_files import write_private_file
 from airflow_provider_spcs.testing.default_world import (
     DEFAULT_ROLE,
     DEFAULT_SERVICE,
@@ -31,6 +32,7 @@ from airflow_provider_spcs.testing.serving import EmulatorPorts
 from airflow_provider_spcs.testing.wire.app_state import EmulatorState, Settings
 from airflow_provider_spcs.testing.wire.customer_oauth import CUSTOMER_OAUTH_PATH, REFRESH_TOKEN_LIFETIME
 from airflow_provider_spcs.testing.wire.key_pairs import KeyPair
+from airflow_provider_spcs.testing.wire.snowflake_oauth import SNOWFLAKE_OAUTH_PATH
 
 OAUTH_CLIENT_ID = "spcs-emulator-client"
 
@@ -38,8 +40,9 @@ OAUTH_CLIENT_ID = "spcs-emulator-client"
 class SpcsEmulator:
     """A local Snowflake + SPCS emulator served over real sockets on 127.0.0.1.
 
-    One account port (connector login, SQL API v2, ``/oauth/token``, a customer OAuth server,
-    ``/_emulator/*`` admin) plus one port per public service endpoint (SPCS ingress)::
+    One account port (connector login, SQL API v2, ``/oauth/token``, Snowflake OAuth's
+    ``/oauth/token-request``, a customer OAuth server, ``/_emulator/*`` admin) plus one port per
+    public service endpoint (SPCS ingress)::
 
         with SpcsEmulator() as emu:
             conn = emu.connection("key_pair")      # an Airflow connection dict
@@ -72,6 +75,8 @@ class SpcsEmulator:
         )
         self._ports = EmulatorPorts(self.state, host, port)
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        self.session_token_path: str | None = None
+        """Where :meth:`session_token_file` writes (``None``: a temporary file removed on :meth:`stop`)."""
         self.oauth_client_secret = secrets.token_urlsafe(24)
         """Client secret of :attr:`oauth_client_id` at the customer OAuth server."""
         self.oauth_client_id = OAUTH_CLIENT_ID
@@ -83,6 +88,7 @@ class SpcsEmulator:
             self.add_service(DEFAULT_SERVICE)
             self.state.oauth_clients[self.oauth_client_id] = (self.oauth_client_secret, DEFAULT_USER)
             self._baseline = self.world.checkpoint()
+        self.state.control = self  # the /_emulator/ admin routes script the world through this object
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -129,6 +135,11 @@ class SpcsEmulator:
     def oauth_token_endpoint(self) -> str:
         """Token URL of the customer OAuth server (client_credentials / refresh_token grants)."""
         return self.account_url + CUSTOMER_OAUTH_PATH
+
+    @property
+    def snowflake_oauth_endpoint(self) -> str:
+        """Snowflake OAuth's token URL (``/oauth/token-request``) for :attr:`oauth_client_id`."""
+        return self.account_url + SNOWFLAKE_OAUTH_PATH
 
     @property
     def user(self) -> str:
@@ -252,7 +263,18 @@ class SpcsEmulator:
             **kwargs,
         )
         self._ports.bind_ingress()
+        self._ports.release_unused()  # a replaced service's endpoints stop being served
         return service
+
+    def drop_service(self, name: str, database: str | None = None, schema: str | None = None) -> BaseService:
+        """Drop a service or job service (as DROP SERVICE does) and stop serving its endpoints.
+
+        :raises KeyError: there is no such service.
+        """
+        found = self.service(name, database, schema)
+        self.world.drop_service(found)
+        self._ports.release_unused()
+        return found
 
     def service(self, name: str, database: str | None = None, schema: str | None = None) -> BaseService:
         """The service or job service called ``name``; raises ``KeyError`` if there is none."""
@@ -308,8 +330,9 @@ class SpcsEmulator:
         """Arm a fault on the next ``count`` requests of ``route``.
 
         Routes: ``oauth_token``, ``sql_api``, ``login``, ``query``, ``token_request``, ``ingress``,
-        ``oauth_server``. ``status`` answers e.g. 429/503/504 instead (with ``Retry-After`` if
-        given); ``latency`` delays first; ``drop`` closes the connection without an answer.
+        ``oauth_server`` (customer OAuth), ``snowflake_oauth`` (``/oauth/token-request``).
+        ``status`` answers e.g. 429/503/504 instead (with ``Retry-After`` if given); ``latency``
+        delays first; ``drop`` closes the connection without an answer.
         """
         self.state.faults.inject(route, status=status, count=count, latency=latency, drop=drop, retry_after=retry_after)
 
@@ -361,11 +384,27 @@ class SpcsEmulator:
         )
 
     def write_session_token_file(self, path: str | os.PathLike[str], user: str | None = None) -> str:
-        """Write a fresh SPCS session token to ``path`` (as Snowflake rotates it); return it."""
+        """Write a fresh SPCS session token to ``path`` (as Snowflake rotates it); return it.
+
+        The file is replaced in one step (owner-only permissions), so a reader never sees half a token.
+        """
         token = self.mint_session_token(user)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(token)
+        write_private_file(path, token)
         return token
+
+    def session_token_file(self, user: str | None = None) -> str:
+        """Write a fresh session token to the emulator's token file and return the file's path.
+
+        The file is :attr:`session_token_path` when set, else a temporary file;
+        ``connection("spcs_token")`` points at it.
+        """
+        path = self.session_token_path
+        if path is None:
+            if self._tmpdir is None:
+                self._tmpdir = tempfile.TemporaryDirectory(prefix="spcs-emulator-")
+            path = os.path.join(self._tmpdir.name, "token")
+        self.write_session_token_file(path, user)
+        return path
 
     def mint_oauth_token(self, user: str | None = None, role: str | None = None) -> str:
         """A customer OAuth access token (what an external OAuth server would issue)."""
@@ -381,13 +420,6 @@ class SpcsEmulator:
 
     # -- Airflow connections -----------------------------------------------------------------
 
-    def _token_file(self) -> str:
-        if self._tmpdir is None:
-            self._tmpdir = tempfile.TemporaryDirectory(prefix="spcs-emulator-")
-        path = os.path.join(self._tmpdir.name, "token")
-        self.write_session_token_file(path)
-        return path
-
     def connection(self, auth_method: AuthMethod = "key_pair", **extra_overrides: Any) -> dict[str, Any]:
         """A ready Airflow connection (dict, as in ``AIRFLOW_CONN_<ID>`` JSON) for the default user.
 
@@ -401,7 +433,7 @@ class SpcsEmulator:
             account_url=self.account_url,
             credentials=credentials,
             oauth_client=OAuthClient(self.oauth_token_endpoint, self.oauth_client_id, self.oauth_client_secret),
-            token_file=self._token_file,
+            token_file=self.session_token_file,
             overrides=extra_overrides,
         )
 

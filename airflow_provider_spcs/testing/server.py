@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import socket
 import threading
 from collections.abc import Callable
@@ -44,6 +45,7 @@ class ServerThread:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._servers: dict[int, tuple[uvicorn.Server, socket.socket, concurrent.futures.Future[None]]] = {}
+        self._removed: list[concurrent.futures.Future[None]] = []  # still shutting down; awaited by stop()
         self._lock = threading.Lock()
 
     @property
@@ -96,13 +98,20 @@ class ServerThread:
             entry = self._servers.pop(port, None)
         if entry is not None:
             entry[0].should_exit = True
+            with self._lock:
+                self._removed = [f for f in self._removed if not f.done()] + [entry[2]]
 
     def stop(self) -> None:
         """Shut every server down, close the sockets and end the loop thread."""
         with self._lock:
             servers, self._servers = list(self._servers.values()), {}
+            removed, self._removed = self._removed, []
         for server, _, _ in servers:
             server.should_exit = True
+        for future in removed:
+            # It was told to exit; one that hangs or failed is dropped with the loop.
+            with contextlib.suppress(Exception):
+                future.result(timeout=_STOP_TIMEOUT)
         for server, sock, future in servers:
             try:
                 future.result(timeout=_STOP_TIMEOUT)

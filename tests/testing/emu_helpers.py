@@ -58,3 +58,12 @@ def sql_headers(token: str, token_type: str | None = None) -> dict[str, str]:
     if token_type:
         headers["X-Snowflake-Authorization-Token-Type"] = token_type
     return headers
+
+
+def sql_rows(client: httpx.Client, account_url: str, token: str, statement: str) -> list[dict[str, str | None]]:
+    """Run ``statement`` on the SQL API with a bearer ``token``; its rows as dicts by column name."""
+    reply = client.post(f"{account_url}/api/v2/statements", json={"statement": statement}, headers=sql_headers(token))
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    names = [column["name"] for column in body["resultSetMetaData"]["rowType"]]
+    return [dict(zip(names, row, strict=True)) for row in body["data"]]

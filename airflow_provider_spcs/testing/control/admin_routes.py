@@ -1,10 +1,14 @@
-"""Admin routes under ``/_emulator/``: counters, faults and a map of the world, for other processes (benchmarks, scripts)."""
+"""Admin routes under ``/_emulator/``: counters, faults and a map of the world, for other processes
+(benchmarks, scripts, a user's own Airflow); :data:`ROUTES` is the whole table, with the service
+and token routes of :mod:`.service_routes`."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
+from airflow_provider_spcs.testing.control import service_routes
 from airflow_provider_spcs.testing.wire.app_state import EmulatorState
 
 
@@ -60,3 +64,19 @@ async def info(request: Request) -> Response:
         for s in state.world.list_services()
     ]
     return JSONResponse({"account": state.account, "account_url": state.account_url, "services": services})
+
+
+ROUTES = [
+    Route("/_emulator/stats", stats, methods=["GET"]),
+    Route("/_emulator/reset_stats", reset_stats, methods=["POST"]),
+    Route("/_emulator/inject", inject, methods=["POST"]),
+    Route("/_emulator/clear_faults", clear_faults, methods=["POST"]),
+    Route("/_emulator/info", info, methods=["GET"]),
+    Route("/_emulator/services", service_routes.list_services, methods=["GET"]),
+    Route("/_emulator/services", service_routes.add_service, methods=["POST"]),
+    Route("/_emulator/services/{name}", service_routes.get_service, methods=["GET"]),
+    Route("/_emulator/services/{name}", service_routes.drop_service, methods=["DELETE"]),
+    Route("/_emulator/services/{name}/{action}", service_routes.script_service, methods=["POST"]),
+    Route("/_emulator/session_token_file", service_routes.write_session_token_file, methods=["POST"]),
+]
+"""Every ``/_emulator/`` route, for the account app."""

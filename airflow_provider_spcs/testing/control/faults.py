@@ -1,7 +1,7 @@
 """Fault injection, applied as an ASGI middleware in front of every app (which also counts requests).
 
 A fault is armed per route ("oauth_token", "sql_api", "login", "query", "token_request",
-"ingress", "oauth_server") and consumed by the next matching requests. It can delay the answer,
+"ingress", "oauth_server", "snowflake_oauth") and consumed by the next matching requests. It can delay the answer,
 replace it with an error status (optionally with ``Retry-After``), or drop the connection without
 answering. The middleware counts every request under its route in :class:`~.stats.Stats` first.
 """
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from airflow_provider_spcs.testing.control.stats import Stats
 
-ROUTES = ("oauth_token", "sql_api", "login", "query", "token_request", "ingress", "oauth_server")
+ROUTES = ("oauth_token", "sql_api", "login", "query", "token_request", "ingress", "oauth_server", "snowflake_oauth")
 
 _STATUS_BODIES: dict[int, dict[str, str]] = {
     429: {"code": "390505", "message": "Too many requests."},

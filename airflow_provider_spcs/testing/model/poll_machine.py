@@ -80,6 +80,15 @@ class PollDriven:
         self.updated_on = now
         self._on_enter(status, now)
 
+    def _schedule(self, next_status: str, *, polls: int | None = None, seconds: float | None = None) -> None:
+        """Keep the current status, and reach ``next_status`` after ``polls`` more polls or
+        ``seconds`` seconds from now (replacing any scheduled transition)."""
+        if next_status not in self.STATUSES:
+            raise ValueError(f"unknown {self.KIND} status {next_status!r}")
+        self._next_status = next_status
+        self._after_polls = self._polls_in_state + polls if polls else None
+        self._after_time = self._clock() + seconds if seconds else None
+
     def _on_enter(self, status: str, now: float) -> None:
         """Called on entering ``status`` at clock time ``now``."""
 

@@ -2,8 +2,8 @@
 
 :class:`BaseService` is the part :class:`~.long_running.Service` and
 :class:`~.job_services.JobService` share; each adds its own lifecycle. Scripting helpers that make
-sense for both (:meth:`BaseService.fail`, :meth:`BaseService.set_status`,
-:meth:`BaseService.start_after`) live here too.
+sense for both (:meth:`BaseService.fail`, :meth:`BaseService.fail_after`,
+:meth:`BaseService.set_status`, :meth:`BaseService.start_after`) live here too.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class BaseService(PollDriven):
     """Whether this is a job service (SHOW SERVICES ``is_job``)."""
     is_async_job = False
     """Whether the job was started with ``ASYNC = TRUE`` (SHOW SERVICES ``is_async_job``)."""
+    _scripted_failure: tuple[str, int] | None = None
 
     def __init__(
         self,
@@ -112,6 +113,35 @@ class BaseService(PollDriven):
                 self.last_restart_time = self._clock()
                 for key, lines in self.logs.items():
                     self.previous_logs[key] = list(lines)
+
+    def fail_after(
+        self,
+        *,
+        polls: int = 0,
+        seconds: float = 0.0,
+        message: str = "Container exited with an error",
+        exit_code: int = 1,
+    ) -> None:
+        """Script a later failure: the current status holds for ``polls`` polls or ``seconds``
+        seconds, whichever comes first, then the service is FAILED with ``message`` and
+        ``exit_code`` (as :meth:`fail` now does when both are 0). Any status change before then
+        (scripted, SQL, or the scheduled transition it replaces) cancels it."""
+        with self._lock:
+            if polls <= 0 and seconds <= 0:
+                self.fail(message, exit_code)
+                return
+            self._advance()
+            self._schedule("FAILED", polls=polls or None, seconds=seconds or None)
+            self._scripted_failure = (message, exit_code)
+
+    def _enter(
+        self, status: str, next_status: str | None = None, *, polls: int | None = None, seconds: float | None = None
+    ) -> None:
+        # A failure scripted by fail_after applies when FAILED is reached and ends with any status change.
+        failure, self._scripted_failure = self._scripted_failure, None
+        super()._enter(status, next_status, polls=polls, seconds=seconds)
+        if failure is not None and status == "FAILED":
+            self.message, self.last_exit_code = failure
 
     def set_status(self, status: str) -> None:
         """Script the status directly; any pending automatic transition is dropped."""

@@ -1,5 +1,6 @@
-"""The account host app: connector login and queries, SQL API, ``/oauth/token``, the customer OAuth
-server, the sign-in page and the ``/_emulator/`` admin routes."""
+"""The account host app: connector login and queries, SQL API, ``/oauth/token``, Snowflake OAuth's
+``/oauth/token-request``, the customer OAuth server, the sign-in page and the ``/_emulator/``
+admin routes."""
 
 from __future__ import annotations
 
@@ -13,10 +14,17 @@ from starlette.types import ASGIApp
 
 from airflow_provider_spcs.testing.control import admin_routes
 from airflow_provider_spcs.testing.control.faults import FaultMiddleware
-from airflow_provider_spcs.testing.wire import connector_rest, customer_oauth, sql_api_v2, token_exchange
+from airflow_provider_spcs.testing.wire import (
+    connector_rest,
+    customer_oauth,
+    snowflake_oauth,
+    sql_api_v2,
+    token_exchange,
+)
 from airflow_provider_spcs.testing.wire.app_state import EmulatorState
 
 _ROUTE_PREFIXES = (
+    (snowflake_oauth.SNOWFLAKE_OAUTH_PATH, "snowflake_oauth"),
     ("/oauth/token", "oauth_token"),
     (sql_api_v2.BASE, "sql_api"),
     ("/session/v1/login-request", "login"),
@@ -62,6 +70,7 @@ def build_account_app(state: EmulatorState) -> ASGIApp:
     app = Starlette(
         routes=[
             Route("/oauth/token", token_exchange.oauth_token, methods=["POST"]),
+            Route(snowflake_oauth.SNOWFLAKE_OAUTH_PATH, snowflake_oauth.token_request, methods=["POST"]),
             Route(customer_oauth.CUSTOMER_OAUTH_PATH, customer_oauth.customer_oauth_token, methods=["POST"]),
             Route(sql_api_v2.BASE, sql_api_v2.submit_statement, methods=["POST"]),
             Route(sql_api_v2.BASE + "/{handle}", sql_api_v2.get_statement, methods=["GET"]),
@@ -76,11 +85,7 @@ def build_account_app(state: EmulatorState) -> ASGIApp:
             Route("/session/heartbeat", connector_rest.heartbeat, methods=["POST"]),
             Route("/telemetry/send", connector_rest.telemetry, methods=["POST"]),
             Route("/session", connector_rest.session_delete, methods=["POST"]),
-            Route("/_emulator/stats", admin_routes.stats, methods=["GET"]),
-            Route("/_emulator/reset_stats", admin_routes.reset_stats, methods=["POST"]),
-            Route("/_emulator/inject", admin_routes.inject, methods=["POST"]),
-            Route("/_emulator/clear_faults", admin_routes.clear_faults, methods=["POST"]),
-            Route("/_emulator/info", admin_routes.info, methods=["GET"]),
+            *admin_routes.ROUTES,
             Route("/console/login", console_login, methods=["GET"]),
         ],
         exception_handlers={404: _not_found, 405: _method_not_allowed},

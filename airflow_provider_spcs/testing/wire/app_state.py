@@ -6,6 +6,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from airflow_provider_spcs.testing.control.faults import FaultInjector
 from airflow_provider_spcs.testing.control.stats import Stats
@@ -14,6 +15,9 @@ from airflow_provider_spcs.testing.model.world import World
 from airflow_provider_spcs.testing.wire.statement_store import StatementStore
 from airflow_provider_spcs.testing.wire.token_issuer import TokenIssuer
 from airflow_provider_spcs.testing.wire.user_directory import Directory
+
+if TYPE_CHECKING:
+    from airflow_provider_spcs.testing.control.emulator_control import EmulatorControl
 
 
 @dataclass
@@ -61,6 +65,7 @@ class EmulatorState:
         default_factory=dict
     )  # (DB.SCHEMA.SERVICE, endpoint name lowercase)
     oauth_clients: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (secret, user)
+    control: EmulatorControl | None = None  # the emulator object, for the admin routes
     issuer: TokenIssuer = field(init=False)
     directory: Directory = field(init=False)
 

@@ -2,7 +2,8 @@
 refresh token grants at ``POST /external-oauth/token``, answering RFC 6749 JSON.
 
 Its access tokens are what an external OAuth server would issue for Snowflake: the SQL API, the
-connector and ingress accept them.
+connector and ingress accept them. :func:`grant_access_token` is the grant logic, shared with
+Snowflake's own OAuth endpoint (:mod:`.snowflake_oauth`), which answers in Snowflake's shapes.
 """
 
 from __future__ import annotations
@@ -10,16 +11,39 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from airflow_provider_spcs.testing.model.users import User
 from airflow_provider_spcs.testing.wire.app_state import EmulatorState
 from airflow_provider_spcs.testing.wire.token_exchange import parse_scope, read_form
 from airflow_provider_spcs.testing.wire.token_issuer import TokenError
 
 CUSTOMER_OAUTH_PATH = "/external-oauth/token"
 REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600.0
+
+
+class GrantError(Exception):
+    """A token request was refused: HTTP ``status``, OAuth ``error`` code and a safe description."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An access token granted to a registered client (acting as ``user`` in ``role``)."""
+
+    access_token: str
+    expires_in: int
+    user: User
+    role: str
+    refresh_token: str | None
 
 
 def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, str] | None:
@@ -36,24 +60,24 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
     return None
 
 
-def _rfc_error(status: int, error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status)
+async def grant_access_token(request: Request) -> Grant:
+    """Authenticate the client (HTTP Basic or form fields) and run its grant.
 
-
-async def customer_oauth_token(request: Request) -> Response:
-    """A minimal customer OAuth authorization server: client_credentials and refresh_token grants."""
+    ``client_credentials`` and ``refresh_token`` (which keeps the refresh token's role unless the
+    scope names another). Raises :class:`GrantError`.
+    """
     state: EmulatorState = request.app.state.emulator
     form = await read_form(request)
     if form is None:
-        return _rfc_error(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded.")
+        raise GrantError(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded.")
     credentials = _client_credentials(request, form)
     with state.lock:
         registered = state.oauth_clients.get(credentials[0]) if credentials else None
     if credentials is None or registered is None or not hmac.compare_digest(registered[0], credentials[1]):
-        return _rfc_error(401, "invalid_client", "Client authentication failed.")
+        raise GrantError(401, "invalid_client", "Client authentication failed.")
     user = state.directory.get(registered[1])
     if user is None:
-        return _rfc_error(400, "invalid_grant", "The client's user does not exist.")
+        raise GrantError(400, "invalid_grant", "The client's user does not exist.")
     grant_type = form.get("grant_type")
     role, _ = parse_scope(form.get("scope", ""))
     refresh_token: str | None = None
@@ -63,24 +87,34 @@ async def customer_oauth_token(request: Request) -> Response:
         try:
             claims = state.issuer.verify(form.get("refresh_token", ""), ("refresh",))
         except TokenError as exc:
-            return _rfc_error(400, "invalid_grant", f"Refresh token rejected: {exc}.")
+            raise GrantError(400, "invalid_grant", f"Refresh token rejected: {exc}.") from None
         if claims.user != user.name:
-            return _rfc_error(400, "invalid_grant", "Refresh token belongs to another client.")
+            raise GrantError(400, "invalid_grant", "Refresh token belongs to another client.")
         role = role or claims.role
         refresh_token = form["refresh_token"]
     else:
-        return _rfc_error(400, "unsupported_grant_type", "Use client_credentials or refresh_token.")
+        raise GrantError(400, "unsupported_grant_type", "Use client_credentials or refresh_token.")
     role = role or user.default_role
     if not user.has_role(role):
-        return _rfc_error(400, "invalid_scope", f"Role '{role}' is not granted to this user.")
+        raise GrantError(400, "invalid_scope", f"Role '{role}' is not granted to this user.")
     lifetime = state.settings.token_lifetime
-    body: dict[str, object] = {
-        "access_token": state.issuer.mint("oauth", user=user.name, role=role, lifetime=lifetime),
-        "expires_in": int(lifetime),
-        "token_type": "Bearer",
-        "scope": f"session:role:{role}",
-    }
-    if refresh_token:
-        body["refresh_token"] = refresh_token
+    token = state.issuer.mint("oauth", user=user.name, role=role, lifetime=lifetime)
     state.stats.incr("tokens_minted")
+    return Grant(token, int(lifetime), user, role, refresh_token)
+
+
+async def customer_oauth_token(request: Request) -> Response:
+    """A minimal customer OAuth authorization server: client_credentials and refresh_token grants."""
+    try:
+        grant = await grant_access_token(request)
+    except GrantError as exc:
+        return JSONResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status)
+    body: dict[str, object] = {
+        "access_token": grant.access_token,
+        "expires_in": grant.expires_in,
+        "token_type": "Bearer",
+        "scope": f"session:role:{grant.role}",
+    }
+    if grant.refresh_token:
+        body["refresh_token"] = grant.refresh_token
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -1,8 +1,10 @@
 """SQL API v2: ``POST /api/v2/statements``, ``GET /api/v2/statements/{handle}``, ``POST .../cancel``.
 
-Reference section 6. Our choices where Snowflake is silent: a missing ``User-Agent`` is answered
-400 (code ``390142``); a synchronous POST answers 202 at once while the statement is still running
-(state machines advance only when the client polls), unless ``Settings.sql_sync_wait`` says wait.
+Reference section 6. ``async=true`` always answers 202 (``333334``) with the handle, however quick
+the statement; its result or error is fetched with GET. Our choices where Snowflake is silent: a
+missing ``User-Agent`` is answered 400 (code ``390142``); a synchronous POST answers 202 at once
+while the statement is still running (state machines advance only when the client polls), unless
+``Settings.sql_sync_wait`` says wait.
 """
 
 from __future__ import annotations
@@ -56,9 +58,7 @@ def _partitions(rows: list[list[str | None]], size: int) -> list[list[list[str |
     return [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
 
 
-def _result_response(
-    state: EmulatorState, record: StatementRecord, partition: int, *, nullable: bool = True
-) -> Response:
+def _result_response(state: EmulatorState, record: StatementRecord, partition: int) -> Response:
     assert record.result is not None
     parts = _partitions(encode_rows(record.result, "sql_api"), state.settings.rows_per_partition)
     if not 0 <= partition < len(parts):
@@ -71,7 +71,7 @@ def _result_response(
         )
 
     def cells(rows: list[list[str | None]]) -> list[list[str | None]]:
-        return rows if nullable else [["null" if c is None else c for c in row] for row in rows]
+        return rows if record.nullable else [["null" if c is None else c for c in row] for row in rows]
 
     body: dict[str, Any] = {
         "resultSetMetaData": {
@@ -99,19 +99,27 @@ def _result_response(
     return JSONResponse(body, headers={"Link": ", ".join(links)})
 
 
-def render(state: EmulatorState, record: StatementRecord, partition: int = 0, *, nullable: bool = True) -> Response:
-    """The response for ``record`` in its current state (200, 202 or 422)."""
-    if record.state == "done":
-        return _result_response(state, record, partition, nullable=nullable)
-    common = {
+def _status_fields(record: StatementRecord) -> dict[str, Any]:
+    return {
         "statementHandle": record.handle,
         "statementStatusUrl": _status_url(record.handle, record.request_id),
         "createdOn": record.created_on,
     }
+
+
+def accepted(record: StatementRecord) -> Response:
+    """202 QueryStatus: the statement runs (or ran) asynchronously; GET its status URL."""
+    body = {"code": IN_PROGRESS, "sqlState": "01000", "message": IN_PROGRESS_MESSAGE, **_status_fields(record)}
+    return JSONResponse(body, status_code=202)
+
+
+def render(state: EmulatorState, record: StatementRecord, partition: int = 0) -> Response:
+    """The response for ``record`` in its current state (200, 202 or 422)."""
+    if record.state == "done":
+        return _result_response(state, record, partition)
     if record.state == "pending":
-        return JSONResponse(
-            {"code": IN_PROGRESS, "sqlState": "01000", "message": IN_PROGRESS_MESSAGE, **common}, status_code=202
-        )
+        return accepted(record)
+    common = _status_fields(record)
     if record.state == "cancelled":
         return _error(422, "000604", "SQL execution canceled", sqlState="57014", **common)
     assert record.error is not None
@@ -161,7 +169,7 @@ async def submit_statement(request: Request) -> Response:
     if request_id and params.get("retry", "").lower() == "true":
         earlier = state.statements.by_request_id(caller.user.name, request_id)
         if earlier is not None:
-            return render(state, earlier, nullable=nullable)
+            return render(state, earlier)
     role = body.get("role") or caller.effective_role
     if not isinstance(role, str) or not caller.user.has_role(role):
         return _error(
@@ -174,12 +182,14 @@ async def submit_statement(request: Request) -> Response:
         return _error(422, "390189", f"The token is restricted to role '{caller.role}'.", sqlState="08004")
     ctx = Context(caller.user.name, role.upper(), _opt_str(body.get("database")), _opt_str(body.get("schema")))
     record = submit(state, statement, ctx, request_id=request_id, multi_count=multi)
-    if params.get("async", "").lower() != "true":
-        deadline = time.monotonic() + state.settings.sql_sync_wait
-        while record.state == "pending" and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-            record.poll()
-    return render(state, record, nullable=nullable)
+    record.nullable = nullable
+    if params.get("async", "").lower() == "true":
+        return accepted(record)
+    deadline = time.monotonic() + state.settings.sql_sync_wait
+    while record.state == "pending" and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        record.poll()
+    return render(state, record)
 
 
 def _opt_str(value: Any) -> str | None:

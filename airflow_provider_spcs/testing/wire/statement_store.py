@@ -36,6 +36,7 @@ class StatementRecord:
     error: SqlError | None = None
     pending: Pending | None = None
     children: list[str] | None = None  # multi-statement: child handles
+    nullable: bool = True  # SQL API ``nullable``: given on the POST, applies to every fetch of the result
 
     def finish(self, result: ResultSet) -> None:
         """Record a successful result."""

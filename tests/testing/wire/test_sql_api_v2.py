@@ -258,3 +258,36 @@ def test_nullable_false_renders_null_as_text(spcs: SpcsEmulator, client: httpx.C
     assert None in plain.json()["data"][0]
     assert None not in as_text.json()["data"][0]
     assert "null" in as_text.json()["data"][0]
+
+
+def test_async_answers_202_with_the_handle_even_for_a_quick_statement(spcs: SpcsEmulator, client: httpx.Client) -> None:
+    headers = sql_headers(spcs.pat)
+    reply = post(client, spcs, headers, {"statement": "SELECT CURRENT_USER()"}, "?async=true&requestId=r-1")
+    assert reply.status_code == 202
+    body = reply.json()
+    assert body["code"] == "333334"
+    assert "data" not in body
+    assert body["statementStatusUrl"] == f"/api/v2/statements/{body['statementHandle']}?requestId=r-1"
+    fetched = client.get(f"{spcs.account_url}{body['statementStatusUrl']}", headers=headers)
+    assert fetched.status_code == 200
+    assert fetched.json()["data"] == [["SPCS_USER"]]
+
+
+def test_async_failure_is_seen_on_the_fetch(spcs: SpcsEmulator, client: httpx.Client) -> None:
+    headers = sql_headers(spcs.pat)
+    reply = post(client, spcs, headers, {"statement": "DESCRIBE SERVICE NO_SUCH_SERVICE"}, "?async=true")
+    assert reply.status_code == 202
+    fetched = client.get(f"{spcs.account_url}/api/v2/statements/{reply.json()['statementHandle']}", headers=headers)
+    assert fetched.status_code == 422
+    assert "does not exist" in fetched.json()["message"]
+
+
+def test_nullable_false_holds_for_a_polled_result(spcs: SpcsEmulator, client: httpx.Client) -> None:
+    headers = sql_headers(spcs.pat)
+    query = "?async=true&nullable=false"
+    handle = post(client, spcs, headers, {"statement": "DESCRIBE SERVICE ECHO_SERVICE"}, query).json()[
+        "statementHandle"
+    ]
+    row = client.get(f"{spcs.account_url}/api/v2/statements/{handle}", headers=headers).json()["data"][0]
+    assert None not in row
+    assert "null" in row
