@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from airflow_provider_spcs.testing.model.long_running import Service
+from airflow_provider_spcs.testing.model.refusals import Refusal
+from airflow_provider_spcs.testing.sql.failures import refused
 from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import AlterServiceAction, Keywords, ServiceChange, StatementHandler
 from airflow_provider_spcs.testing.sql.result_sets import ResultSet, status_result
@@ -19,7 +21,10 @@ def _suspend(parser: Parser) -> ServiceChange:
 
 def _resume(parser: Parser) -> ServiceChange:
     def change(session: Session, service: Service) -> ResultSet:
-        service.resume()
+        try:
+            service.resume()
+        except Refusal as refusal:  # its compute pool is suspended and does not auto-resume
+            raise refused(refusal) from None
         return status_result()
 
     return change
