@@ -4,6 +4,7 @@ and request helpers."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -58,3 +59,25 @@ def sql_headers(token: str, token_type: str | None = None) -> dict[str, str]:
     if token_type:
         headers["X-Snowflake-Authorization-Token-Type"] = token_type
     return headers
+
+
+def post_sql(client: httpx.Client, emu: SpcsEmulator, statement: str, *, status: int = 200) -> dict[str, Any]:
+    """POST one statement to the SQL API as the default user (PAT); check the HTTP status."""
+    reply = client.post(
+        f"{emu.account_url}/api/v2/statements", json={"statement": statement}, headers=sql_headers(emu.pat)
+    )
+    assert reply.status_code == status, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def sql_rows(body: dict[str, Any]) -> list[dict[str, str | None]]:
+    """A SQL API result's rows keyed by column name (cells as the wire sends them: strings)."""
+    names = [column["name"] for column in body["resultSetMetaData"]["rowType"]]
+    return [dict(zip(names, row, strict=True)) for row in body["data"]]
+
+
+def sql_row(client: httpx.Client, emu: SpcsEmulator, statement: str) -> dict[str, str | None]:
+    """The single row a statement gives."""
+    [row] = sql_rows(post_sql(client, emu, statement))
+    return row

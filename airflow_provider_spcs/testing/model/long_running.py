@@ -227,9 +227,9 @@ class Service(BaseService):
 
     @property
     def is_upgrading(self) -> bool:
-        """Whether a rolling upgrade is in progress."""
+        """Whether a rolling upgrade is in progress (as of the last look or status read; reading it
+        moves nothing on, so a SHOW row is consistent with the look that made it)."""
         with self._lock:
-            self._advance()
             return self.fleet.upgrading
 
     def instance_ids(self) -> list[str]:

@@ -485,8 +485,11 @@ class World:
     def add_stage_file(self, stage: str, path: str, text: str) -> None:
         """Put a file on a stage, e.g. ``add_stage_file("@SPCS_DB.APP.SPECS", "echo_v2.yaml", text)``:
         a service spec or spec template for ``FROM @stage SPECIFICATION[_TEMPLATE]_FILE = 'path'``
-        (or a job spec; :meth:`add_job_spec` scripts how a job from it behaves)."""
-        self.stage_files.put((stage_key(stage), path.lstrip("/")), text)
+        (or a job spec; :meth:`add_job_spec` scripts how a job from it behaves). ``stage`` may end
+        in a directory (``@SPCS_DB.APP.SPECS/v2``), as in SQL."""
+        stage_ref, _, directory = stage.partition("/")
+        full_path = "/".join(part.strip("/") for part in (directory, path) if part.strip("/"))
+        self.stage_files.put((stage_key(stage_ref), full_path), text)
 
     def stage_file(self, stage: str, path: str) -> str | None:
         """The text of a stage file (stage as :func:`.names.stage_key` normalises it)."""

@@ -78,13 +78,14 @@ _PROPERTIES: dict[str, Callable[[Parser], Any]] = {
 _UNSETTABLE = frozenset({"AUTO_RESUME", "AUTO_SUSPEND_SECS", "COMMENT"})
 
 
-def pool_row(pool: ComputePool, observed_state: str) -> list[Cell]:
-    """One SHOW / DESCRIBE COMPUTE POOL row."""
+def look(pool: ComputePool) -> list[Cell]:
+    """One SHOW / DESCRIBE COMPUTE POOL row: one poll of the pool, every cell as that poll saw it."""
+    observed = pool.status
     nodes = pool.nodes()
     error = pool.error
-    return [
+    row: list[Cell] = [
         pool.name,
-        observed_state,
+        observed,
         pool.min_nodes,
         pool.max_nodes,
         pool.instance_family,
@@ -106,6 +107,8 @@ def pool_row(pool: ComputePool, observed_state: str) -> list[Cell]:
         error[0] if error else None,
         error[1] if error else None,
     ]
+    pool.count_poll()  # counted after the cells are read, so all of them show the same moment
+    return row
 
 
 def _properties(parser: Parser, *, creating: bool) -> dict[str, Any]:
@@ -222,7 +225,7 @@ def describe_compute_pool(parser: Parser, session: Session) -> ResultSet:
     pool = session.world.compute_pools.get(name)
     if pool is None:
         raise does_not_exist("Compute pool", name)
-    return ResultSet(list(POOL_COLUMNS), [pool_row(pool, pool.poll())])
+    return ResultSet(list(POOL_COLUMNS), [look(pool)])
 
 
 def show_compute_pools(parser: Parser, session: Session) -> ResultSet:
@@ -230,7 +233,7 @@ def show_compute_pools(parser: Parser, session: Session) -> ResultSet:
     listing: ShowFilter[ComputePool] = parse_show_filter(parser)
     parser.end()
     pools = session.world.compute_pools.values()
-    return ResultSet(list(POOL_COLUMNS), [pool_row(pool, pool.poll()) for pool in listing.select(pools)])
+    return ResultSet(list(POOL_COLUMNS), [look(pool) for pool in listing.select(pools)])
 
 
 def drop_compute_pool(parser: Parser, session: Session) -> ResultSet:

@@ -7,7 +7,7 @@ import re
 import pytest
 from sql_helpers import STAGE, job_world, run, submit, text
 
-from airflow_provider_spcs.testing.model import World
+from airflow_provider_spcs.testing.model import JobService, World
 from airflow_provider_spcs.testing.sql import Pending, ResultSet, SqlError
 
 INLINE = """
@@ -366,7 +366,7 @@ FROM SPECIFICATION $$
 $$"""
     assert started_name(run(world, sql)) == "Quoted_Job"
     job = world.service('"Quoted_Job"')
-    assert job is not None
+    assert isinstance(job, JobService)
     assert (job.comment, job.query_warehouse, job.instances) == ("it's here", "WH", 2)
     statuses = [run(world, 'DESCRIBE SERVICE "SPCS_DB"."APP"."Quoted_Job"').rows[0][1] for _ in range(2)]
     assert statuses == ["PENDING", "DONE"]
