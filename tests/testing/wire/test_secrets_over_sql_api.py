@@ -10,8 +10,11 @@ import secrets
 import httpx
 import pytest
 from emu_helpers import post_sql, snowflake_token, sql_headers, sql_row, sql_rows
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from airflow_provider_spcs.testing import SpcsEmulator
+from airflow_provider_spcs.testing.handlers import mounted_secrets
 
 APP_SPEC = """spec:
   containers:
@@ -161,3 +164,20 @@ def test_the_value_never_comes_back(spcs: SpcsEmulator, client: httpx.Client, ca
     texts = [record.sql_text for record in records if record is not None]
     assert "ALTER SECRET api_key SET SECRET_STRING = '***'" in texts
     assert "CREATE SECRET z TYPE = PASSWORD USERNAME = 'u' PASSWORD = '***'; SELECT 1" in texts
+
+
+def test_a_custom_handler_reads_the_mounted_values(spcs: SpcsEmulator, client: httpx.Client) -> None:
+    async def uses_the_key(request: Request) -> Response:
+        mounted = mounted_secrets(request)
+        # a service would call an external API with these; this one says whether they match
+        return JSONResponse(
+            {
+                "key_ok": mounted.env.get("API_KEY") == "k-1",
+                "password_ok": mounted.files["/secrets/login/password"] == "p-1",
+            }
+        )
+
+    deploy(client, spcs, "k-1", "p-1")
+    spcs.set_handler("APP", "api", uses_the_key)
+    reply = client.get(spcs.ingress_url("APP", "api"), headers=snowflake_token(spcs.pat))
+    assert reply.json() == {"key_ok": True, "password_ok": True}
