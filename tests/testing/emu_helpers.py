@@ -18,6 +18,17 @@ MakeJwt = Callable[..., str]
 
 T0 = 1_732_910_000.25  # 2024-11-29 19:53:20.250 UTC
 
+WEB_SPEC = """spec:
+  containers:
+  - name: web
+    image: /spcs_db/app/images/web:{tag}
+  endpoints:
+  - name: api
+    port: 8000
+    public: true
+"""
+"""A one-container service spec with a public endpoint ``api``; ``.format(tag=...)`` picks the image tag."""
+
 
 class FakeClock:
     """A hand-driven world clock starting at :data:`T0`."""

@@ -138,12 +138,10 @@ class JobService(BaseService):
                 if job_spec.spec_text is not None
                 else render_service_spec(database, schema, job_spec.containers, ())
             ),
-            settings=ServiceSettings(
-                min_instances=replicas,
-                max_instances=replicas,
-                min_ready_instances=replicas,
+            settings=ServiceSettings.of(
+                replicas,
                 auto_resume=False,
-                external_access_integrations=tuple(external_access_integrations),
+                external_access_integrations=external_access_integrations,
                 query_warehouse=query_warehouse,
                 comment=comment,
             ),

@@ -60,6 +60,27 @@ class ServiceSettings:
         """The settings of a new service from CREATE SERVICE options (SQL names -> values)."""
         return cls().changed(fields)
 
+    @classmethod
+    def of(
+        cls,
+        instances: int,
+        *,
+        external_access_integrations: Iterable[str] = (),
+        query_warehouse: str | None = None,
+        comment: str | None = None,
+        auto_resume: bool = True,
+    ) -> ServiceSettings:
+        """Settings for ``instances`` instances (MIN = MAX = MIN_READY), from Python rather than SQL."""
+        return cls(
+            min_instances=instances,
+            max_instances=instances,
+            min_ready_instances=instances,
+            auto_resume=auto_resume,
+            external_access_integrations=tuple(external_access_integrations),
+            query_warehouse=query_warehouse,
+            comment=comment,
+        ).checked()
+
     def changed(self, fields: Mapping[str, Any]) -> ServiceSettings:
         """These settings with ``fields`` applied (ALTER SERVICE ... SET), checked."""
         values: dict[str, Any] = {}

@@ -263,14 +263,12 @@ class World:
                 owner_role=owner_role.upper(),
                 access_roles=[r.upper() for r in (access_roles or ())],
                 revision=Revision(text, ServiceSpec(spec_containers, endpoint_list), self.now()),
-                settings=ServiceSettings(
-                    min_instances=instances,
-                    max_instances=instances,
-                    min_ready_instances=instances,
-                    external_access_integrations=tuple(external_access_integrations),
+                settings=ServiceSettings.of(
+                    instances,
+                    external_access_integrations=external_access_integrations,
                     query_warehouse=query_warehouse,
                     comment=comment,
-                ).checked(),
+                ),
                 status=status,
                 start_after_polls=start_after_polls,
                 start_after_seconds=start_after_seconds,

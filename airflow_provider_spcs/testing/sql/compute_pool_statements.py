@@ -23,8 +23,14 @@ from typing import Any
 
 from airflow_provider_spcs.testing.model.compute_pools import ComputePool
 from airflow_provider_spcs.testing.model.job_services import JobService
-from airflow_provider_spcs.testing.model.refusals import Refusal, StateConflict
-from airflow_provider_spcs.testing.sql.failures import already_exists, already_exists_note, does_not_exist, refused
+from airflow_provider_spcs.testing.model.refusals import StateConflict
+from airflow_provider_spcs.testing.sql.failures import (
+    already_exists,
+    already_exists_note,
+    does_not_exist,
+    model_errors,
+    refused,
+)
 from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import Keywords, StatementHandler
 from airflow_provider_spcs.testing.sql.result_sets import (
@@ -160,10 +166,8 @@ def create_compute_pool(parser: Parser, session: Session) -> ResultSet:
             return status_result(already_exists_note(existing.name))
         raise already_exists(name)
     suspended = bool(fields.pop("INITIALLY_SUSPENDED", False))
-    try:
+    with model_errors():
         pool = world.create_compute_pool(name, fields, owner_role=session.role, initially_suspended=suspended)
-    except Refusal as refusal:
-        raise refused(refusal) from None
     return status_result(f"Compute Pool {pool.name} successfully created.")
 
 
@@ -186,14 +190,7 @@ def alter_compute_pool(parser: Parser, session: Session) -> ResultSet:
             parser.fail()
     elif parser.accept_kw("UNSET"):
         action = "UNSET"
-        while True:
-            token = parser.peek()
-            if token.kind != "IDENT" or token.value not in _UNSETTABLE or token.value in names:
-                parser.fail(token)
-            parser.next()
-            names.append(token.value)
-            if not parser.accept_punct(","):
-                break
+        names = parser.keyword_list(_UNSETTABLE)
     else:
         parser.fail()
     parser.end()
@@ -202,7 +199,7 @@ def alter_compute_pool(parser: Parser, session: Session) -> ResultSet:
         if if_exists:
             return status_result()
         raise does_not_exist("Compute pool", name)
-    try:
+    with model_errors():
         if action == "SUSPEND":
             pool.suspend()
         elif action == "RESUME":
@@ -213,8 +210,6 @@ def alter_compute_pool(parser: Parser, session: Session) -> ResultSet:
             pool.alter(fields)
         else:
             pool.unset(names)
-    except Refusal as refusal:
-        raise refused(refusal) from None
     return status_result()
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from airflow_provider_spcs.testing.model.refusals import ObjectMissing, Refusal, StateConflict
+from airflow_provider_spcs.testing.model.spec_yaml import SpecError
 
 
 class SqlError(Exception):
@@ -69,3 +73,14 @@ def refused(refusal: Refusal) -> SqlError:
     if isinstance(refusal, StateConflict):
         return SqlError("002031", "55000", refusal.message)
     return SqlError("002029", "22023", f"SQL compilation error:\n{refusal.message}")
+
+
+@contextlib.contextmanager
+def model_errors() -> Iterator[None]:
+    """Turn what model operations raise (a :class:`Refusal`, an invalid spec) into Snowflake's errors."""
+    try:
+        yield
+    except SpecError as exc:
+        raise invalid_spec(str(exc)) from None
+    except Refusal as refusal:
+        raise refused(refusal) from None

@@ -24,10 +24,13 @@ from airflow_provider_spcs.testing.model.job_services import (
     JobSpec,
     job_spec_from_text,
 )
-from airflow_provider_spcs.testing.model.refusals import Refusal
-from airflow_provider_spcs.testing.model.spec_yaml import SpecError
 from airflow_provider_spcs.testing.model.world import World
-from airflow_provider_spcs.testing.sql.failures import SqlError, already_exists, does_not_exist, invalid_spec, refused
+from airflow_provider_spcs.testing.sql.failures import (
+    SqlError,
+    already_exists,
+    does_not_exist,
+    model_errors,
+)
 from airflow_provider_spcs.testing.sql.lexer import Token
 from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import Keywords, StatementHandler
@@ -111,10 +114,8 @@ def execute_job_service(parser: Parser, session: Session) -> ResultSet | Pending
         database, schema, name = session.resolve(request.name)
     if (database, schema, name) in session.world.services:
         raise already_exists(name)
-    try:
+    with model_errors():
         pool.admit_work()
-    except Refusal as refusal:
-        raise refused(refusal) from None
     job = session.world.add_job(
         name,
         spec,
@@ -170,10 +171,8 @@ def _job_spec_for(session: Session, source: SpecSource) -> JobSpec:
         registered = session.world.job_spec(stage_key_of(source.stage, session), source.path)
         if registered is not None:
             return registered
-    try:
+    with model_errors():
         return job_spec_from_text(spec_text(session, source))
-    except SpecError as exc:
-        raise invalid_spec(str(exc)) from None
 
 
 STATEMENTS: dict[Keywords, StatementHandler] = {

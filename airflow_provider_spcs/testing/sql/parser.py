@@ -124,6 +124,18 @@ class Parser:
         self.expect_punct(")")
         return items
 
+    def keyword_list(self, allowed: frozenset[str]) -> list[str]:
+        """``KW [, KW ...]``: one or more of ``allowed``, each at most once (e.g. after ``UNSET``)."""
+        words: list[str] = []
+        while True:
+            token = self.peek()
+            if token.kind != "IDENT" or token.value not in allowed or token.value in words:
+                self.fail(token)
+            self.index += 1
+            words.append(token.value)
+            if not self.accept_punct(","):
+                return words
+
     def assignment(self, value: Callable[[], T]) -> T:
         """``= <value>`` after a property name."""
         self.expect_punct("=")

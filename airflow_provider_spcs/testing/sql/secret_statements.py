@@ -21,14 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_spcs.testing.model.refusals import Refusal
 from airflow_provider_spcs.testing.model.stored_secrets import SECRET_TYPES, Secret
 from airflow_provider_spcs.testing.sql.failures import (
     SqlError,
     already_exists,
     already_exists_note,
     does_not_exist,
-    refused,
+    model_errors,
 )
 from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import Keywords, StatementHandler
@@ -145,7 +144,7 @@ def _create(parser: Parser, session: Session, *, or_replace: bool) -> ResultSet:
             raise SqlError(
                 "003001", "42501", f"SQL access control error:\nInsufficient privileges to operate on secret '{name}'"
             )
-    try:
+    with model_errors():
         secret = Secret(
             name,
             database=database,
@@ -155,8 +154,6 @@ def _create(parser: Parser, session: Session, *, or_replace: bool) -> ResultSet:
             created_on=world.now(),
             fields=fields,
         )
-    except Refusal as refusal:
-        raise refused(refusal) from None
     world.secrets.put((database, schema, name), secret)
     return status_result(f"Secret {name} successfully created.")
 
@@ -179,10 +176,8 @@ def alter_secret(parser: Parser, session: Session) -> ResultSet:
         if if_exists:
             return status_result()
         raise does_not_exist("Secret", display_name(parts))
-    try:
+    with model_errors():
         secret.alter(fields)
-    except Refusal as refusal:
-        raise refused(refusal) from None
     return status_result()
 
 

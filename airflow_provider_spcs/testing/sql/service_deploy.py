@@ -15,10 +15,12 @@ the new one at once and ``is_upgrading`` is TRUE until every instance runs it.
 from __future__ import annotations
 
 from airflow_provider_spcs.testing.model.long_running import Service
-from airflow_provider_spcs.testing.model.refusals import Refusal
 from airflow_provider_spcs.testing.model.service_settings import ServiceSettings
-from airflow_provider_spcs.testing.model.spec_yaml import SpecError
-from airflow_provider_spcs.testing.sql.failures import already_exists, already_exists_note, invalid_spec, refused
+from airflow_provider_spcs.testing.sql.failures import (
+    already_exists,
+    already_exists_note,
+    model_errors,
+)
 from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import AlterServiceAction, Keywords, ServiceChange, StatementHandler
 from airflow_provider_spcs.testing.sql.result_sets import ResultSet, status_result
@@ -45,14 +47,10 @@ def create_service(parser: Parser, session: Session) -> ResultSet:
             return status_result(already_exists_note(existing.name))
         raise already_exists(key[2])
     text = spec_text(session, source)
-    try:
+    with model_errors():
         service = world.create_service(
             key, text, compute_pool=pool, owner_role=session.role, settings=ServiceSettings.create(options)
         )
-    except SpecError as exc:
-        raise invalid_spec(str(exc)) from None
-    except Refusal as refusal:
-        raise refused(refusal) from None
     return status_result(f"Service {service.name} successfully created.")
 
 
@@ -61,14 +59,10 @@ def _upgrade(parser: Parser) -> ServiceChange:
 
     def change(session: Session, service: Service) -> ResultSet:
         text = spec_text(session, source)
-        try:
+        with model_errors():
             revision = session.world.make_revision(
                 text, database=service.database, schema=service.schema, owner_role=service.owner_role
             )
-        except SpecError as exc:
-            raise invalid_spec(str(exc)) from None
-        except Refusal as refusal:
-            raise refused(refusal) from None
         service.upgrade(revision)
         return status_result()
 

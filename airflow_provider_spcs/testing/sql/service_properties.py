@@ -14,9 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_spcs.testing.model.long_running import Service
-from airflow_provider_spcs.testing.model.refusals import Refusal
 from airflow_provider_spcs.testing.model.service_settings import SETTABLE
-from airflow_provider_spcs.testing.sql.failures import refused
+from airflow_provider_spcs.testing.sql.failures import model_errors
 from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import AlterServiceAction, ServiceChange
 from airflow_provider_spcs.testing.sql.result_sets import ResultSet, status_result
@@ -83,31 +82,19 @@ def _set(parser: Parser) -> ServiceChange:
         parser.fail()
 
     def change(session: Session, service: Service) -> ResultSet:
-        try:
+        with model_errors():
             service.configure(service.settings.changed(options))
-        except Refusal as refusal:
-            raise refused(refusal) from None
         return status_result()
 
     return change
 
 
 def _unset(parser: Parser) -> ServiceChange:
-    names: list[str] = []
-    while True:
-        token = parser.peek()
-        if token.kind != "IDENT" or token.value not in SETTABLE or token.value in names:
-            parser.fail(token)
-        parser.next()
-        names.append(token.value)
-        if not parser.accept_punct(","):
-            break
+    names = parser.keyword_list(SETTABLE)
 
     def change(session: Session, service: Service) -> ResultSet:
-        try:
+        with model_errors():
             service.configure(service.settings.without(names))
-        except Refusal as refusal:
-            raise refused(refusal) from None
         return status_result()
 
     return change

@@ -17,8 +17,7 @@ import json
 from dataclasses import dataclass, field
 
 from airflow_provider_spcs.testing.model.spec_templates import render_template
-from airflow_provider_spcs.testing.model.spec_yaml import SpecError
-from airflow_provider_spcs.testing.sql.failures import SqlError, does_not_exist, invalid_spec
+from airflow_provider_spcs.testing.sql.failures import SqlError, does_not_exist, model_errors
 from airflow_provider_spcs.testing.sql.parser import Parser, parse_name_text
 from airflow_provider_spcs.testing.sql.session import Session
 
@@ -142,7 +141,5 @@ def spec_text(session: Session, source: SpecSource) -> str:
         text = found
     if source.using is None:
         return text
-    try:
+    with model_errors():
         return render_template(text, source.using)
-    except SpecError as exc:
-        raise invalid_spec(str(exc)) from None

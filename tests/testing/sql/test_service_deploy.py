@@ -6,21 +6,13 @@ import hashlib
 import json
 
 import pytest
-from emu_helpers import FakeClock
+from emu_helpers import WEB_SPEC, FakeClock
 from sql_helpers import DESCRIBE, INSTANCES, STAGE, default_world, error, names, one, run, text
 
 from airflow_provider_spcs.testing.default_world import echo_service_spec
 from airflow_provider_spcs.testing.model import Service, World
 
-SPEC = """spec:
-  containers:
-  - name: web
-    image: /spcs_db/app/images/web:{tag}
-  endpoints:
-  - name: api
-    port: 8000
-    public: true
-"""
+SPEC = WEB_SPEC
 TEMPLATE = SPEC.replace("{tag}", "{{ tag }}")
 JSON_SPEC = json.dumps(
     {"spec": {"containers": [{"name": "web", "image": "/spcs_db/app/images/web:v1"}], "endpoints": []}}

@@ -7,20 +7,12 @@ import hashlib
 
 import httpx
 import pytest
-from emu_helpers import post_sql, snowflake_token, sql_row, sql_rows
+from emu_helpers import WEB_SPEC, post_sql, snowflake_token, sql_row, sql_rows
 
 from airflow_provider_spcs.testing import SpcsEmulator
 from airflow_provider_spcs.testing.model import Pace
 
-SPEC = """spec:
-  containers:
-  - name: web
-    image: /spcs_db/app/images/web:{tag}
-  endpoints:
-  - name: api
-    port: 8000
-    public: true
-"""
+SPEC = WEB_SPEC
 
 
 def sha(text: str) -> str:
