@@ -141,6 +141,7 @@ class Service(BaseService):
             self.containers = [c.name for c in revision.containers]
             self._merge_endpoints(revision.spec.endpoints)
             self.fleet.deploy(revision, rolling=self._status in _UP)
+            self.updated_on = self._clock()
             self._world.endpoints_changed()
 
     def configure(self, settings: ServiceSettings) -> None:
@@ -149,6 +150,7 @@ class Service(BaseService):
             self._advance()
             self.settings = settings
             self.fleet.target = settings.min_instances
+            self.updated_on = self._clock()
 
     def _merge_endpoints(self, wanted: list[Endpoint]) -> None:
         # Keep the endpoint objects that stay (their ingress port and provisioning state).
