@@ -36,7 +36,9 @@ Account port (``emu.account_url``):
 
 Ingress: each public endpoint has its own port (``emu.ingress_url(service, endpoint)``), any
 method and path, ``Authorization: Snowflake Token="<token>"`` with a PAT, an exchanged token for that
-host, a connector or SPCS session token, or a customer OAuth token.
+host, a connector or SPCS session token, or a customer OAuth token. Services created through SQL
+(CREATE SERVICE) get their ports as soon as they exist; handlers see the secrets the serving
+container mounts (:func:`~.handlers.mounted_secrets`).
 
 Layout, by job:
 
@@ -45,9 +47,10 @@ Layout, by job:
 :mod:`.default_world`         the default user, service, pool and job specs; restoring them
 :mod:`.airflow_connections`   ready Airflow connections for each auth method
 :mod:`.serving`               the account port and the ingress ports (:mod:`.server` runs uvicorn)
-:mod:`.handlers`              endpoint handlers (echo, paginated)
+:mod:`.handlers`              endpoint handlers (echo, paginated), the secrets a request sees
 :mod:`.pytest_plugin`         the fixtures; :mod:`.tasks` runs an operator through its deferrals
-:mod:`.model`                 the world: users, services and job services with their lifecycles
+:mod:`.model`                 the world: users, services (instances, rollouts), job services,
+                              compute pools, secrets, stage files, with their lifecycles
 :mod:`.sql`                   the SQL engine: a routing table, one module per statement family
 :mod:`.wire`                  the HTTP protocols: account app, ingress, SQL API, connector, OAuth
 :mod:`.control`               fault injection, counters, the ``/_emulator/`` admin routes, files
@@ -58,6 +61,6 @@ Layout, by job:
 from __future__ import annotations
 
 from airflow_provider_spcs.testing.emulator import SpcsEmulator
-from airflow_provider_spcs.testing.handlers import echo_handler, paginated_handler
+from airflow_provider_spcs.testing.handlers import echo_handler, mounted_secrets, paginated_handler
 
-__all__ = ["SpcsEmulator", "echo_handler", "paginated_handler"]
+__all__ = ["SpcsEmulator", "echo_handler", "mounted_secrets", "paginated_handler"]

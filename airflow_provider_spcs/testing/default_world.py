@@ -1,8 +1,11 @@
 """The default world every :class:`~.emulator.SpcsEmulator` starts with, and how a reset restores it.
 
 User ``SPCS_USER`` (an RSA key pair, a PAT and a password; role ``SPCS_ROLE``), compute pool
-``SPCS_POOL``, the RUNNING service ``ECHO_SERVICE`` with public endpoint ``echo``, and the job
-specs ``job.yaml`` (ends DONE) and ``failing_job.yaml`` (ends FAILED) on ``@SPCS_DB.APP.SPECS``.
+``SPCS_POOL`` (ACTIVE), the RUNNING service ``ECHO_SERVICE`` with public endpoint ``echo``, and on
+``@SPCS_DB.APP.SPECS``: the job specs ``job.yaml`` (ends DONE) and ``failing_job.yaml`` (ends
+FAILED), and the service specs ``echo_service.yaml`` (ECHO_SERVICE's own), ``echo_service_v2.yaml``
+(image tag ``v2``), ``echo_service_broken.yaml`` (image tag ``broken``, marked broken: its
+containers fail to start) and the template ``echo_service_template.yaml`` (``{{ tag }}``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 
 from airflow_provider_spcs.testing.model.long_running import Service
 from airflow_provider_spcs.testing.model.names import DEFAULT_COMPUTE_POOL, DEFAULT_DATABASE, DEFAULT_SCHEMA
+from airflow_provider_spcs.testing.model.service_endpoints import Endpoint
 from airflow_provider_spcs.testing.model.world import World
 from airflow_provider_spcs.testing.wire.key_pairs import KeyPair, shared_key_pair
 from airflow_provider_spcs.testing.wire.user_directory import new_pat
@@ -21,6 +25,23 @@ DEFAULT_ROLE = "SPCS_ROLE"
 DEFAULT_SERVICE = "ECHO_SERVICE"
 DEFAULT_POOL = DEFAULT_COMPUTE_POOL
 DEFAULT_STAGE = f"@{DEFAULT_DATABASE}.{DEFAULT_SCHEMA}.SPECS"
+DEFAULT_IMAGE_REPOSITORY = f"/{DEFAULT_DATABASE.lower()}/{DEFAULT_SCHEMA.lower()}/images/main"
+BROKEN_IMAGE = f"{DEFAULT_IMAGE_REPOSITORY}:broken"
+BROKEN_IMAGE_MESSAGE = "Back-off restarting failed container: exec /app/serve: no such file or directory"
+
+
+def echo_service_spec(tag: str = "latest") -> str:
+    """The spec of ``ECHO_SERVICE`` with image tag ``tag`` (what the default stage files hold)."""
+    return (
+        "spec:\n"
+        "  containers:\n"
+        "  - name: main\n"
+        f"    image: {DEFAULT_IMAGE_REPOSITORY}:{tag}\n"
+        "  endpoints:\n"
+        "  - name: echo\n"
+        "    port: 8080\n"
+        "    public: true\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -43,7 +64,17 @@ def load_default_world(world: World) -> DefaultCredentials:
         default_role=DEFAULT_ROLE,
         roles=(DEFAULT_ROLE, "PUBLIC"),
     )
+    _load_stage_and_pool(world)
+    return credentials
+
+
+def _load_stage_and_pool(world: World) -> None:
     world.add_compute_pool(DEFAULT_POOL)
+    world.add_stage_file(DEFAULT_STAGE, "echo_service.yaml", echo_service_spec())
+    world.add_stage_file(DEFAULT_STAGE, "echo_service_v2.yaml", echo_service_spec("v2"))
+    world.add_stage_file(DEFAULT_STAGE, "echo_service_broken.yaml", echo_service_spec("broken"))
+    world.add_stage_file(DEFAULT_STAGE, "echo_service_template.yaml", echo_service_spec("{{ tag }}"))
+    world.mark_image_broken(BROKEN_IMAGE, message=BROKEN_IMAGE_MESSAGE, exit_code=1)
     world.add_job_spec(
         DEFAULT_STAGE,
         "job.yaml",
@@ -59,16 +90,25 @@ def load_default_world(world: World) -> DefaultCredentials:
         exit_code=1,
         logs=["job started", "error: something went wrong"],
     )
-    return credentials
 
 
-def restore_default_service(world: World) -> bool:
-    """Put ``ECHO_SERVICE`` back to RUNNING with no history; ``False`` if it was dropped (recreate it)."""
+def add_default_service(world: World, echo: Endpoint | None = None) -> Service:
+    """Create ``ECHO_SERVICE`` (RUNNING, public endpoint ``echo``); ``echo`` reuses an endpoint
+    object, and so its ingress port."""
+    endpoint = echo or Endpoint("echo", port=8080)
+    return world.add_service(DEFAULT_SERVICE, endpoints=(endpoint,), spec=echo_service_spec())
+
+
+def restore_default_world(world: World) -> bool:
+    """Put the pool, the stage files and ``ECHO_SERVICE`` back as new (after :meth:`.World.restore`);
+    ``False`` if ECHO_SERVICE was dropped (the caller recreates it with a new ingress port)."""
+    _load_stage_and_pool(world)
     service = world.service(DEFAULT_SERVICE)
     if not isinstance(service, Service):
         return False
-    service.set_status("RUNNING")
-    # A suspend/resume cycle in an earlier test must not show through SHOW/DESCRIBE either.
-    service.resumed_on = None
-    service.suspended_on = None
+    echo = service.endpoint("echo")
+    if echo is not None:
+        echo.is_public, echo.port, echo.protocol = True, 8080, "HTTP"
+        echo.provisioned, echo.provision_after_polls, echo.polls = True, 0, 0
+    add_default_service(world, echo)
     return True

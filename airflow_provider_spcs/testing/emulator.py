@@ -17,15 +17,19 @@ from airflow_provider_spcs.testing.default_world import (
     DEFAULT_SERVICE,
     DEFAULT_USER,
     DefaultCredentials,
+    add_default_service,
     load_default_world,
-    restore_default_service,
+    restore_default_world,
 )
 from airflow_provider_spcs.testing.handlers import Handler
+from airflow_provider_spcs.testing.model.compute_pools import ComputePool
 from airflow_provider_spcs.testing.model.job_services import JobOutcome, JobSpec
 from airflow_provider_spcs.testing.model.long_running import Service
-from airflow_provider_spcs.testing.model.names import DEFAULT_DATABASE, DEFAULT_SCHEMA
+from airflow_provider_spcs.testing.model.names import DEFAULT_DATABASE, DEFAULT_SCHEMA, normalize_name
+from airflow_provider_spcs.testing.model.pacing import Timings
 from airflow_provider_spcs.testing.model.service_base import BaseService
 from airflow_provider_spcs.testing.model.service_endpoints import EndpointLike
+from airflow_provider_spcs.testing.model.stored_secrets import Secret
 from airflow_provider_spcs.testing.model.users import User
 from airflow_provider_spcs.testing.model.world import Checkpoint, World
 from airflow_provider_spcs.testing.serving import EmulatorPorts
@@ -49,8 +53,10 @@ class SpcsEmulator:
             url = emu.ingress_url("ECHO_SERVICE")  # http://127.0.0.1:<port>
 
     :param default_world: load user ``SPCS_USER`` (key pair, PAT, password; role ``SPCS_ROLE``),
-        RUNNING service ``ECHO_SERVICE`` with public endpoint ``echo``, pool ``SPCS_POOL`` and job
-        specs ``job.yaml`` / ``failing_job.yaml`` on ``@SPCS_DB.APP.SPECS``.
+        RUNNING service ``ECHO_SERVICE`` with public endpoint ``echo``, pool ``SPCS_POOL`` (ACTIVE),
+        and on ``@SPCS_DB.APP.SPECS`` the job specs ``job.yaml`` / ``failing_job.yaml`` and the
+        service specs ``echo_service.yaml``, ``echo_service_v2.yaml``, ``echo_service_broken.yaml``
+        (its image is marked broken) and ``echo_service_template.yaml`` (``{{ tag }}``).
     :param account: the account identifier clients use (JWTs must carry it normalised, uppercase).
     :param token_lifetime: lifetime in seconds of tokens from ``/oauth/token`` and the OAuth server.
     :param clock_skew: seconds added to the server clock (JWT checks, token expiry).
@@ -85,7 +91,7 @@ class SpcsEmulator:
         self._baseline: Checkpoint | None = None
         if default_world:
             self._credentials = load_default_world(self.world)
-            self.add_service(DEFAULT_SERVICE)
+            add_default_service(self.world)
             self.state.oauth_clients[self.oauth_client_id] = (self.oauth_client_secret, DEFAULT_USER)
             self._baseline = self.world.checkpoint()
         self.state.control = self  # the /_emulator/ admin routes script the world through this object
@@ -208,6 +214,11 @@ class SpcsEmulator:
         """All runtime knobs (partition size, SQL API sync wait, token lifetimes...)."""
         return self.state.settings
 
+    @property
+    def timings(self) -> Timings:
+        """How long the phases of objects created through SQL last (``world.timings``; reset per test)."""
+        return self.world.timings
+
     # -- world scripting -----------------------------------------------------------------------
 
     def add_user(
@@ -262,9 +273,8 @@ class SpcsEmulator:
             access_roles=access_roles,
             **kwargs,
         )
-        self._ports.bind_ingress()
         self._ports.release_unused()  # a replaced service's endpoints stop being served
-        return service
+        return service  # its public endpoints got their ingress ports as it was stored
 
     def drop_service(self, name: str, database: str | None = None, schema: str | None = None) -> BaseService:
         """Drop a service or job service (as DROP SERVICE does) and stop serving its endpoints.
@@ -282,6 +292,38 @@ class SpcsEmulator:
         if found is None:
             raise KeyError(name)
         return found
+
+    def compute_pool(self, name: str) -> ComputePool:
+        """The compute pool called ``name``; raises ``KeyError`` if there is none."""
+        found = self.world.compute_pools.get(normalize_name(name))
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def add_compute_pool(self, name: str, **kwargs: Any) -> ComputePool:
+        """Create a compute pool, up at once (see ``World.add_compute_pool`` for the options)."""
+        return self.world.add_compute_pool(name, **kwargs)
+
+    def add_stage_file(self, stage: str, path: str, text: str) -> None:
+        """Put a spec file or spec template on a stage, e.g.
+        ``emu.add_stage_file("@SPCS_DB.APP.SPECS", "echo_v2.yaml", text)``."""
+        self.world.add_stage_file(stage, path, text)
+
+    def mark_image_broken(
+        self,
+        image: str,
+        *,
+        message: str = "Back-off restarting failed container",
+        exit_code: int = 1,
+        restart_count: int = 1,
+    ) -> None:
+        """Make containers started from ``image`` (e.g. ``"repo/img:bad"``) fail to start."""
+        self.world.mark_image_broken(image, message=message, exit_code=exit_code, restart_count=restart_count)
+
+    def add_secret(self, name: str, secret_type: str, **fields: Any) -> Secret:
+        """Create a secret as CREATE SECRET would (see ``World.add_secret``), e.g.
+        ``emu.add_secret("API_KEY", "GENERIC_STRING", secret_string="...")``."""
+        return self.world.add_secret(name, secret_type, **fields)
 
     def ingress_url(self, service: str = DEFAULT_SERVICE, endpoint: str = "echo") -> str:
         """``http://127.0.0.1:<port>`` of a public endpoint."""
@@ -351,8 +393,9 @@ class SpcsEmulator:
     def reset(self) -> None:
         """Cheap per-test isolation: counters, faults, handlers and settings back to their start
         values; with the default world, every object added since start (users, services and jobs,
-        job specs, compute pools) is removed and ``ECHO_SERVICE`` is RUNNING again (recreated if it
-        was dropped)."""
+        job specs and stage files, compute pools, secrets, broken images) is removed, the timings
+        are the defaults again, ``SPCS_POOL`` and the default stage files are as new and
+        ``ECHO_SERVICE`` is RUNNING on its original spec again (recreated if it was dropped)."""
         self.reset_stats()
         self.clear_faults()
         with self.state.lock:
@@ -361,8 +404,8 @@ class SpcsEmulator:
         if self._baseline is None:
             return
         self.world.restore(self._baseline)
-        if not restore_default_service(self.world):
-            self.add_service(DEFAULT_SERVICE)
+        if not restore_default_world(self.world):
+            add_default_service(self.world)
         self._ports.release_unused()
 
     # -- tokens ------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 A handler is ``async (starlette.requests.Request) -> starlette.responses.Response``; register one
 per endpoint with ``SpcsEmulator.set_handler``. The request it sees is what the SPCS proxy
-forwards: the Snowflake credential removed, ``Sf-Context-Current-User`` added.
+forwards: the Snowflake credential removed, ``Sf-Context-Current-User`` added. The secrets the
+serving container mounts (spec ``containers[].secrets``) come with it: ``mounted_secrets(request)``
+gives their values by env var name (``.env``) and by file path (``.files``).
 """
 
 from __future__ import annotations
@@ -14,12 +16,30 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from airflow_provider_spcs.testing.model.deployments import MountedSecrets
+
 Handler = Callable[[Request], Awaitable[Response]]
 """An endpoint handler: what the service behind a public endpoint does with a request."""
 
+MOUNTED_SECRETS_SCOPE_KEY = "spcs.mounted_secrets"
+"""Where the ingress proxy puts the serving container's :class:`MountedSecrets` in the ASGI scope."""
+
+
+def mounted_secrets(request: Request) -> MountedSecrets:
+    """The secrets the container answering ``request`` mounts.
+
+    ``env`` holds env-var secrets (fixed when the service was created or last upgraded), ``files``
+    file-mounted ones by path (``<directoryPath>/<key>``, read live, so ALTER SECRET shows at once).
+    Empty for a request that did not come through the ingress proxy.
+    """
+    found = request.scope.get(MOUNTED_SECRETS_SCOPE_KEY)
+    return found if isinstance(found, MountedSecrets) else MountedSecrets()
+
 
 async def echo_handler(request: Request) -> Response:
-    """Echo the request as JSON: method, path, query (dict), query_string, headers, body, json."""
+    """Echo the request as JSON: method, path, query (dict), query_string, headers, body, json, user,
+    and ``secrets``: per mounted secret (by env var name or file path) the first 12 hex digits of
+    the SHA-256 of its value, never the value."""
     raw = await request.body()
     text = raw.decode("utf-8", errors="replace")
     parsed: Any = None
@@ -38,6 +58,7 @@ async def echo_handler(request: Request) -> Response:
             "body": text,
             "json": parsed,
             "user": request.headers.get("sf-context-current-user"),
+            "secrets": mounted_secrets(request).digests(),
         }
     )
 

@@ -21,6 +21,8 @@ class EmulatorPorts:
         self._port = port
         self._server = ServerThread()
         self._ingress: set[int] = set()
+        # Services created through SQL get their ingress ports as soon as they exist.
+        state.world.endpoint_listeners.append(self.bind_ingress)
 
     @property
     def running(self) -> bool:
@@ -45,21 +47,27 @@ class EmulatorPorts:
                 endpoint.ingress_url = None
 
     def bind_ingress(self) -> None:
-        """Give every public endpoint without a served ingress port its own port (when running)."""
+        """Give every public endpoint without a served ingress port its own port (when running).
+
+        Runs under the world's lock: the test thread and statements on the server thread may both
+        add services at once.
+        """
         if not self._server.running:
             return
-        for service in self._state.world.list_services():
-            for endpoint in service.endpoints:
-                if not endpoint.is_public or endpoint.ingress_port in self._ingress:
-                    continue
-                port = self._server.add(lambda p: build_ingress_app(self._state, p), host=self._host)
-                self._ingress.add(port)
-                endpoint.ingress_url = f"http://{self._host}:{port}"
+        with self._state.world.lock:
+            for service in self._state.world.list_services():
+                for endpoint in service.endpoints:
+                    if not endpoint.is_public or endpoint.ingress_port in self._ingress:
+                        continue
+                    port = self._server.add(lambda p: build_ingress_app(self._state, p), host=self._host)
+                    self._ingress.add(port)
+                    endpoint.ingress_url = f"http://{self._host}:{port}"
 
     def release_unused(self) -> None:
         """Stop serving ingress ports whose endpoint is gone from the world."""
         world = self._state.world
-        live = {e.ingress_port for s in world.list_services() for e in s.endpoints if e.ingress_port}
-        for port in self._ingress - live:
-            self._server.remove(port)
-            self._ingress.discard(port)
+        with world.lock:
+            live = {e.ingress_port for s in world.list_services() for e in s.endpoints if e.ingress_port}
+            for port in self._ingress - live:
+                self._server.remove(port)
+                self._ingress.discard(port)

@@ -4,6 +4,7 @@ and request helpers."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -16,6 +17,17 @@ MakeJwt = Callable[..., str]
 """The ``make_jwt`` fixture: builds a key-pair JWT for the default user; keywords override parts."""
 
 T0 = 1_732_910_000.25  # 2024-11-29 19:53:20.250 UTC
+
+WEB_SPEC = """spec:
+  containers:
+  - name: web
+    image: /spcs_db/app/images/web:{tag}
+  endpoints:
+  - name: api
+    port: 8000
+    public: true
+"""
+"""A one-container service spec with a public endpoint ``api``; ``.format(tag=...)`` picks the image tag."""
 
 
 class FakeClock:
@@ -60,10 +72,32 @@ def sql_headers(token: str, token_type: str | None = None) -> dict[str, str]:
     return headers
 
 
-def sql_rows(client: httpx.Client, account_url: str, token: str, statement: str) -> list[dict[str, str | None]]:
+def query_rows(client: httpx.Client, account_url: str, token: str, statement: str) -> list[dict[str, str | None]]:
     """Run ``statement`` on the SQL API with a bearer ``token``; its rows as dicts by column name."""
     reply = client.post(f"{account_url}/api/v2/statements", json={"statement": statement}, headers=sql_headers(token))
     assert reply.status_code == 200, reply.text
     body = reply.json()
     names = [column["name"] for column in body["resultSetMetaData"]["rowType"]]
     return [dict(zip(names, row, strict=True)) for row in body["data"]]
+
+
+def post_sql(client: httpx.Client, emu: SpcsEmulator, statement: str, *, status: int = 200) -> dict[str, Any]:
+    """POST one statement to the SQL API as the default user (PAT); check the HTTP status."""
+    reply = client.post(
+        f"{emu.account_url}/api/v2/statements", json={"statement": statement}, headers=sql_headers(emu.pat)
+    )
+    assert reply.status_code == status, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def sql_rows(body: dict[str, Any]) -> list[dict[str, str | None]]:
+    """A SQL API result's rows keyed by column name (cells as the wire sends them: strings)."""
+    names = [column["name"] for column in body["resultSetMetaData"]["rowType"]]
+    return [dict(zip(names, row, strict=True)) for row in body["data"]]
+
+
+def sql_row(client: httpx.Client, emu: SpcsEmulator, statement: str) -> dict[str, str | None]:
+    """The single row a statement gives."""
+    [row] = sql_rows(post_sql(client, emu, statement))
+    return row

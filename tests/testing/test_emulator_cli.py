@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_helpers import sql_rows
+from emu_helpers import query_rows
 
 from airflow_provider_spcs.testing.__main__ import main
 
@@ -93,11 +93,11 @@ def _admin(http: httpx.Client, url: str, path: str, body: dict[str, Any] | None 
 
 
 def _status(http: httpx.Client, url: str, token: str, service: str) -> str | None:
-    return sql_rows(http, url, token, f"DESCRIBE SERVICE {service}")[0]["status"]
+    return query_rows(http, url, token, f"DESCRIBE SERVICE {service}")[0]["status"]
 
 
 def _containers(http: httpx.Client, url: str, token: str, service: str) -> list[tuple[str | None, str | None]]:
-    rows = sql_rows(http, url, token, f"SHOW SERVICE CONTAINERS IN SERVICE {service}")
+    rows = query_rows(http, url, token, f"SHOW SERVICE CONTAINERS IN SERVICE {service}")
     return [(row["status"], row["message"]) for row in rows]
 
 
@@ -147,7 +147,7 @@ def test_cli_flags_and_admin_routes_script_services_seen_through_the_sql_api(
         session = connections["snowflake_spcs_session_token"]["extra"]
         assert session["token_file"] == str(token_file)
         first = token_file.read_text()
-        assert sql_rows(http, url, first, "SELECT CURRENT_USER()") == [{"CURRENT_USER()": "SPCS_USER"}]
+        assert query_rows(http, url, first, "SELECT CURRENT_USER()") == [{"CURRENT_USER()": "SPCS_USER"}]
         deadline = time.monotonic() + 10
         while token_file.read_text() == first and time.monotonic() < deadline:
             time.sleep(0.1)

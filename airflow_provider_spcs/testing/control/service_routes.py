@@ -35,6 +35,7 @@ from airflow_provider_spcs.testing.wire.app_state import EmulatorState
 
 def service_state(service: BaseService) -> dict[str, Any]:
     """What an admin answer says about a service (reading it does not count as a poll)."""
+    message, exit_code = service.failure_facts()
     return {
         "name": service.name,
         "database": service.database,
@@ -42,8 +43,8 @@ def service_state(service: BaseService) -> dict[str, Any]:
         "qualified_name": service.qualified_name,
         "kind": "job" if service.is_job else "service",
         "status": service.status,
-        "message": service.message,
-        "exit_code": service.last_exit_code,
+        "message": message,
+        "exit_code": exit_code,
         "polls": service.poll_count,
         "compute_pool": service.compute_pool,
         "containers": list(service.containers),

@@ -1,7 +1,9 @@
-"""What one look at a service's instances and containers shows (SHOW SERVICE CONTAINERS/INSTANCES).
+"""What one look at a service's instances and containers shows (SHOW SERVICE CONTAINERS/INSTANCES,
+the instance counts of SHOW SERVICES).
 
-The service's status decides every instance's and container's status and message; the same mapping
-serves long-running services and job services (a job's DONE is a SUCCEEDED instance).
+A long-running service reports each instance as it is (:mod:`.service_instances`); a job's replicas
+all follow the job's status through :func:`instance_and_container_status` (a job's DONE is a
+SUCCEEDED instance).
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FAILURE_MESSAGE = "Encountered fatal error while running, check container logs"
+RUNNING_MESSAGE = "Running"
+PENDING_MESSAGE = "Waiting to start"
+TERMINATING_MESSAGE = "Terminating"
 
 
 @dataclass
@@ -34,9 +39,21 @@ class InstanceState:
 
     instance_id: str
     status: str
+    spec_digest: str
     creation_time: float
     start_time: float | None
     ip_address: str
+
+
+@dataclass(frozen=True)
+class InstanceCounts:
+    """SHOW SERVICES ``current_instances`` (READY now), ``target_instances`` and the configured bounds."""
+
+    current: int
+    target: int
+    min_ready: int
+    minimum: int
+    maximum: int
 
 
 def instance_and_container_status(status: str, message: str | None) -> tuple[str, str, str]:
@@ -46,7 +63,7 @@ def instance_and_container_status(status: str, message: str | None) -> tuple[str
     failed service.
     """
     if status == "RUNNING":
-        return "READY", "READY", "Running"
+        return "READY", "READY", RUNNING_MESSAGE
     if status == "DONE":
         return "SUCCEEDED", "DONE", message or "Completed successfully"
     if status in {"FAILED", "INTERNAL_ERROR"}:
@@ -54,5 +71,5 @@ def instance_and_container_status(status: str, message: str | None) -> tuple[str
     if status == "CANCELLED":
         return "FAILED", "FAILED", message or "Job was cancelled"
     if status in {"SUSPENDING", "CANCELLING"}:
-        return "TERMINATING", "TERMINATING", "Terminating"
-    return "PENDING", "PENDING", "Waiting to start"
+        return "TERMINATING", "TERMINATING", TERMINATING_MESSAGE
+    return "PENDING", "PENDING", PENDING_MESSAGE

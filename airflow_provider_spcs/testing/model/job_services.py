@@ -11,8 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from airflow_provider_spcs.testing.model.instance_views import FAILURE_MESSAGE
+from airflow_provider_spcs.testing.model.instance_views import (
+    FAILURE_MESSAGE,
+    ContainerState,
+    InstanceCounts,
+    InstanceState,
+    instance_and_container_status,
+)
 from airflow_provider_spcs.testing.model.service_base import BaseService
+from airflow_provider_spcs.testing.model.service_settings import ServiceSettings
 from airflow_provider_spcs.testing.model.spec_yaml import SpecError, parse_spec, render_service_spec, scripted_setting
 
 if TYPE_CHECKING:
@@ -22,6 +29,9 @@ JobOutcome = Literal["DONE", "FAILED"]
 
 JOB_TERMINAL_STATUSES = frozenset({"DONE", "FAILED", "CANCELLED", "INTERNAL_ERROR"})
 """Statuses a job service never leaves."""
+
+_NO_INSTANCES = frozenset({"PENDING", "SUSPENDED", "DELETED", "DELETING"})
+_INSTANCES_UP = frozenset({"RUNNING", "SUSPENDING", "CANCELLING"})
 
 #: The exit code SPCS reports for a container stopped by cancelling its job (SIGTERM).
 CANCELLED_EXIT_CODE = 143
@@ -128,14 +138,40 @@ class JobService(BaseService):
                 if job_spec.spec_text is not None
                 else render_service_spec(database, schema, job_spec.containers, ())
             ),
-            instances=replicas,
-            query_warehouse=query_warehouse,
-            external_access_integrations=external_access_integrations,
-            comment=comment,
+            settings=ServiceSettings.of(
+                replicas,
+                auto_resume=False,
+                external_access_integrations=external_access_integrations,
+                query_warehouse=query_warehouse,
+                comment=comment,
+            ),
         )
+        self.instances = replicas
+        """How many replicas the job runs (``REPLICAS``)."""
         self.job_spec = job_spec
         self.is_async_job = is_async
+        # Container-level detail shown by SHOW SERVICE CONTAINERS; set by the outcome or by fail().
+        self.message: str | None = None
+        self.restart_count = 0
+        self.last_exit_code: int | None = None
+        self.last_restart_time: float | None = None
         self._enter("PENDING", "RUNNING", polls=job_spec.pending_polls)
+
+    def failure_facts(self) -> tuple[str | None, int | None]:
+        return self.message, self.last_exit_code
+
+    def _fail(
+        self, message: str = "Container exited with an error", exit_code: int = 1, restart_count: int = 0
+    ) -> None:
+        """Script a failure: status FAILED, every container FAILED with ``message`` and exit code."""
+        with self._lock:
+            self._enter("FAILED")
+            self.message = message
+            self.last_exit_code = exit_code
+            self.restart_count = restart_count
+            if restart_count > 0:
+                self.last_restart_time = self._clock()
+                self._keep_previous_logs()
 
     def cancel(self) -> bool:
         """Cancel the job: CANCELLING for one poll, then CANCELLED. False if already finished."""
@@ -145,6 +181,66 @@ class JobService(BaseService):
                 return False
             self._enter("CANCELLING", "CANCELLED", polls=1)
             return True
+
+    # -- views: every replica follows the job's status -------------------------------------------
+
+    def instance_ids(self) -> list[str]:
+        """``"0"`` .. ``"n-1"`` for the job's replicas."""
+        return [str(i) for i in range(self.instances)]
+
+    def counts(self) -> InstanceCounts:
+        """Replicas up now, and ``REPLICAS`` as target and bounds."""
+        current = self.instances if self._status in _INSTANCES_UP else 0
+        return InstanceCounts(current, self.instances, self.instances, self.instances, self.instances)
+
+    def node_demand(self) -> int:
+        """The replicas while the job runs."""
+        return self.instances if self.status in _INSTANCES_UP else 0
+
+    def container_states(self) -> list[ContainerState]:
+        """One entry per (replica, container); empty while no replica exists."""
+        with self._lock:
+            if self._status in _NO_INSTANCES:
+                return []
+            instance_status, container_status, message = instance_and_container_status(self._status, self.message)
+            states = []
+            for instance in self.instance_ids():
+                for container in self.containers:
+                    image = self.image_for(container)
+                    states.append(
+                        ContainerState(
+                            instance_id=instance,
+                            instance_status=instance_status,
+                            container_name=container,
+                            status=container_status,
+                            message=message,
+                            image_name=image,
+                            image_digest=self.digest_of(image),
+                            restart_count=self.restart_count,
+                            start_time=self.started_at,
+                            last_exit_code=self.last_exit_code,
+                            last_restart_time=self.last_restart_time,
+                        )
+                    )
+            return states
+
+    def instance_states(self) -> list[InstanceState]:
+        """One entry per replica; empty while no replica exists."""
+        with self._lock:
+            if self._status in _NO_INSTANCES:
+                return []
+            instance_status = instance_and_container_status(self._status, self.message)[0]
+            return [
+                InstanceState(
+                    instance_id=instance,
+                    status=instance_status,
+                    spec_digest=self.spec_digest,
+                    creation_time=self.started_at if self.started_at is not None else self.updated_on,
+                    start_time=self.started_at,
+                    ip_address=self.ip_address(instance),
+                )
+                for instance in self.instance_ids()
+            ]
 
     def _on_enter(self, status: str, now: float) -> None:
         spec = self.job_spec

@@ -1,6 +1,6 @@
 """A status that moves on when someone looks at it, or when the world clock says so.
 
-Every emulated object with a lifecycle (services, job services; next, compute pools) is a
+Every emulated object with a lifecycle (services and their instances, job services, compute pools) is a
 :class:`PollDriven`: it sits in one status and may have a *next* status that it reaches after a
 number of polls in the current one, or at a clock time, whichever comes first. A *poll* is one look
 through SQL (DESCRIBE, SHOW, a status function); the k-th poll reports the status reached *before*
@@ -17,6 +17,7 @@ import threading
 from typing import ClassVar
 
 from airflow_provider_spcs.testing.model.clock import Clock
+from airflow_provider_spcs.testing.model.pacing import Pace
 
 # Zero-poll phases (e.g. a job with pending_polls=0, run_polls=0) chain in one step, up to this many.
 _MAX_CHAINED_TRANSITIONS = 8
@@ -41,15 +42,25 @@ class PollDriven:
         self._after_time: float | None = None
         self.poll_count = 0
         self.updated_on = clock()
+        self._advancing = False
 
     def poll(self) -> str:
         """Count one poll (one look through SQL) and return the status it observes."""
         with self._lock:
             self._advance()
             observed = self._status
+            self.count_poll()
+            return observed
+
+    def count_poll(self) -> None:
+        """Count one poll of the status as it is now, without advancing first.
+
+        For owners that advance several objects together before they count (a service and its
+        instances): the poll then observes the status those transitions reached.
+        """
+        with self._lock:
             self._polls_in_state += 1
             self.poll_count += 1
-            return observed
 
     @property
     def status(self) -> str:
@@ -89,6 +100,11 @@ class PollDriven:
         self._after_polls = self._polls_in_state + polls if polls else None
         self._after_time = self._clock() + seconds if seconds else None
 
+    def _enter_paced(self, status: str, next_status: str, pace: Pace) -> None:
+        """Enter ``status`` now and reach ``next_status`` when ``pace`` has passed."""
+        polls, seconds = pace.bounds()
+        self._enter(status, next_status, polls=polls, seconds=seconds)
+
     def _on_enter(self, status: str, now: float) -> None:
         """Called on entering ``status`` at clock time ``now``."""
 
@@ -104,8 +120,21 @@ class PollDriven:
         return self._after_time is not None and self._clock() >= self._after_time
 
     def _advance(self) -> None:
-        for _ in range(_MAX_CHAINED_TRANSITIONS):
-            if not self._due():
-                return
-            assert self._next_status is not None
-            self._transition(self._next_status)
+        # Objects look at each other while they advance (a service at its pool, a pool at its
+        # jobs); an object already advancing further up the stack answers with its status as is.
+        if self._advancing:
+            return
+        self._advancing = True
+        try:
+            for _ in range(_MAX_CHAINED_TRANSITIONS):
+                if not self._due():
+                    break
+                assert self._next_status is not None
+                self._transition(self._next_status)
+            self._settle()
+        finally:
+            self._advancing = False
+
+    def _settle(self) -> None:
+        """Called at the end of every advance: owners advance what they own here (a service its
+        instances) and derive what follows from it."""

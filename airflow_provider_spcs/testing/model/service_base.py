@@ -1,24 +1,26 @@
-"""What every service has, long-running or job: identity, containers, instances, logs and views.
+"""What every service has, long-running or job: identity, properties, endpoints, logs and views.
 
 :class:`BaseService` is the part :class:`~.long_running.Service` and
-:class:`~.job_services.JobService` share; each adds its own lifecycle. Scripting helpers that make
-sense for both (:meth:`BaseService.fail`, :meth:`BaseService.fail_after`,
-:meth:`BaseService.set_status`, :meth:`BaseService.start_after`) live here too.
+:class:`~.job_services.JobService` share; each adds its own lifecycle and its own view of its
+instances (a service has real instances that scale and upgrade one by one; a job's replicas all
+follow the job). Scripting helpers that make sense for both (:meth:`BaseService.fail`, :meth:`BaseService.fail_after`,
+:meth:`BaseService.set_status`, :meth:`BaseService.start_after`) are declared here.
 """
 
 from __future__ import annotations
 
+import abc
 import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from airflow_provider_spcs.testing.model.instance_views import (
-    ContainerState,
-    InstanceState,
-    instance_and_container_status,
-)
+from airflow_provider_spcs.testing.model.container_images import image_digest, registry_image
+from airflow_provider_spcs.testing.model.deployments import MountedSecrets
+from airflow_provider_spcs.testing.model.instance_views import ContainerState, InstanceCounts, InstanceState
 from airflow_provider_spcs.testing.model.poll_machine import PollDriven
 from airflow_provider_spcs.testing.model.service_endpoints import Endpoint
+from airflow_provider_spcs.testing.model.service_settings import ServiceSettings
+from airflow_provider_spcs.testing.model.spec_yaml import default_image
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.testing.model.world import World
@@ -40,11 +42,8 @@ SERVICE_STATUSES = frozenset(
 )
 """Every status SHOW SERVICES can report (for services and job services alike)."""
 
-_NO_INSTANCES = frozenset({"PENDING", "SUSPENDED", "DELETED", "DELETING"})
-_INSTANCES_UP = frozenset({"RUNNING", "SUSPENDING", "CANCELLING"})
 
-
-class BaseService(PollDriven):
+class BaseService(PollDriven, abc.ABC):
     """A service or job service in the world. Create one through :class:`~.world.World`."""
 
     KIND = "service"
@@ -68,10 +67,7 @@ class BaseService(PollDriven):
         endpoints: Iterable[Endpoint],
         containers: Sequence[str],
         spec: str,
-        instances: int,
-        query_warehouse: str | None,
-        external_access_integrations: Iterable[str],
-        comment: str | None,
+        settings: ServiceSettings,
     ) -> None:
         super().__init__(world.now, world.lock)
         self._world = world
@@ -83,36 +79,34 @@ class BaseService(PollDriven):
         self.access_roles: list[str] = list(access_roles)
         self.endpoints: list[Endpoint] = list(endpoints)
         self.containers: list[str] = list(containers)
+        """Names of the containers of the current spec."""
         self.spec = spec
-        self.instances = instances
-        self.query_warehouse = query_warehouse
-        self.external_access_integrations: list[str] = list(external_access_integrations)
-        self.comment = comment
+        """The current (resolved) spec text."""
+        self.settings = settings
         self.created_on = self.updated_on
         self.resumed_on: float | None = None
         self.suspended_on: float | None = None
         self.started_at: float | None = None
-        # Container-level detail shown by SHOW SERVICE CONTAINERS; scripted by fail().
-        self.message: str | None = None
-        self.restart_count = 0
-        self.last_exit_code: int | None = None
-        self.last_restart_time: float | None = None
         self.logs: dict[tuple[str, str], list[str]] = {}
         self.previous_logs: dict[tuple[str, str], list[str]] = {}
 
     # -- scripting ----------------------------------------------------------------------------
 
     def fail(self, message: str = "Container exited with an error", exit_code: int = 1, restart_count: int = 0) -> None:
-        """Script a failure: status FAILED, container FAILED with ``message`` and exit code."""
+        """Script a failure: status FAILED, containers FAILED with ``message`` and exit code.
+
+        It replaces a failure scheduled by :meth:`fail_after`."""
         with self._lock:
-            self._enter("FAILED")
-            self.message = message
-            self.last_exit_code = exit_code
-            self.restart_count = restart_count
-            if restart_count > 0:
-                self.last_restart_time = self._clock()
-                for key, lines in self.logs.items():
-                    self.previous_logs[key] = list(lines)
+            self._scripted_failure = None
+            self._fail(message, exit_code, restart_count)
+
+    @abc.abstractmethod
+    def _fail(self, message: str, exit_code: int, restart_count: int) -> None:
+        """The kind's own failure (every instance, or the job's replicas)."""
+
+    @abc.abstractmethod
+    def failure_facts(self) -> tuple[str | None, int | None]:
+        """The message and exit code of the failed container a failure reports (``None`` when healthy)."""
 
     def fail_after(
         self,
@@ -141,7 +135,7 @@ class BaseService(PollDriven):
         failure, self._scripted_failure = self._scripted_failure, None
         super()._enter(status, next_status, polls=polls, seconds=seconds)
         if failure is not None and status == "FAILED":
-            self.message, self.last_exit_code = failure
+            self._fail(*failure, 0)  # the kind's own failure, with the scripted message and exit code
 
     def set_status(self, status: str) -> None:
         """Script the status directly; any pending automatic transition is dropped."""
@@ -176,6 +170,29 @@ class BaseService(PollDriven):
             source = self.previous_logs if previous else self.logs
             return list(source.get((instance_id, container), []))
 
+    def _keep_previous_logs(self) -> None:
+        """A restart: the current logs become the previous run's."""
+        for key, lines in self.logs.items():
+            self.previous_logs[key] = list(lines)
+
+    # -- waiting for the pool -----------------------------------------------------------------
+
+    def _due(self) -> bool:
+        # A service or job starts only once its compute pool is up.
+        if self._next_status == "RUNNING" and not self._world.compute_pools.is_up(self.compute_pool):
+            return False
+        return super()._due()
+
+    def poll(self) -> str:
+        """Count one poll; a service waiting for its pool also looks at the pool (so it gets up)."""
+        with self._lock:
+            observed = super().poll()
+            if observed == "PENDING":
+                pool = self._world.compute_pools.get(self.compute_pool)
+                if pool is not None and not pool.is_up():
+                    pool.count_poll()
+            return observed
+
     # -- derived views ------------------------------------------------------------------------
 
     @property
@@ -199,6 +216,34 @@ class BaseService(PollDriven):
         """SHA-256 of the spec text (hex)."""
         return hashlib.sha256(self.spec.encode()).hexdigest()
 
+    @property
+    def is_upgrading(self) -> bool:
+        """Whether a rolling upgrade is in progress (SHOW SERVICES ``is_upgrading``)."""
+        return False
+
+    @property
+    def query_warehouse(self) -> str | None:
+        """QUERY_WAREHOUSE."""
+        return self.settings.query_warehouse
+
+    @property
+    def external_access_integrations(self) -> list[str]:
+        """EXTERNAL_ACCESS_INTEGRATIONS."""
+        return list(self.settings.external_access_integrations)
+
+    @property
+    def comment(self) -> str | None:
+        """COMMENT."""
+        return self.settings.comment
+
+    def serves_requests(self) -> bool:
+        """Whether ingress requests reach the service now (else the proxy answers 503)."""
+        return self.status == "RUNNING"
+
+    def mounted_secrets(self) -> MountedSecrets:
+        """The secrets the instance answering ingress requests sees (none by default)."""
+        return MountedSecrets()
+
     def is_visible_to(self, role: str) -> bool:
         """Whether ``role`` owns the service or has been granted access to it."""
         role = role.upper()
@@ -211,69 +256,43 @@ class BaseService(PollDriven):
                 return endpoint
         return None
 
-    def instance_ids(self) -> list[str]:
-        """``"0"`` .. ``"n-1"`` for the service's replicas/instances."""
-        return [str(i) for i in range(self.instances)]
+    def image_for(self, container: str, image: str | None = None) -> str:
+        """The registry image of ``container``: its spec ``image`` with the account's registry host."""
+        return registry_image(self._world.account, image or default_image(self.database, self.schema, container))
 
-    def has_instances(self) -> bool:
-        """Whether any instance exists in the current state (PENDING/SUSPENDED have none)."""
-        return self._status not in _NO_INSTANCES
+    @staticmethod
+    def digest_of(image_name: str) -> str:
+        """The ``image_digest`` of an image."""
+        return image_digest(image_name)
+
+    def ip_address(self, instance_id: str) -> str:
+        """The (made-up, stable) IP address of one instance."""
+        octet = int(hashlib.sha256(self.qualified_name.encode()).hexdigest()[:2], 16) % 200 + 1
+        return f"10.244.{octet}.{int(instance_id) + 2}"
+
+    @abc.abstractmethod
+    def instance_ids(self) -> list[str]:
+        """Instance ids whose logs may be read."""
+
+    @abc.abstractmethod
+    def counts(self) -> InstanceCounts:
+        """The instance counts SHOW SERVICES reports."""
 
     def current_instances(self) -> int:
-        """Instances currently up (for SHOW SERVICES ``current_instances``)."""
-        return self.instances if self._status in _INSTANCES_UP else 0
+        """Instances currently running (SHOW SERVICES ``current_instances``)."""
+        return self.counts().current
 
-    def image_for(self, container: str) -> str:
-        """The (made-up but realistic) repository image of ``container``."""
-        account = self._world.account.lower()
-        return (
-            f"{account}.registry.snowflakecomputing.com/{self.database.lower()}/{self.schema.lower()}/"
-            f"images/{container.lower()}:latest"
-        )
+    @abc.abstractmethod
+    def node_demand(self) -> int:
+        """How many compute pool node slots the service's instances take now."""
 
+    @abc.abstractmethod
     def container_states(self) -> list[ContainerState]:
         """One entry per (instance, container); empty when no instance exists."""
-        with self._lock:
-            if not self.has_instances():
-                return []
-            instance_status, container_status, message = instance_and_container_status(self._status, self.message)
-            states = []
-            for instance in self.instance_ids():
-                for container in self.containers:
-                    image = self.image_for(container)
-                    states.append(
-                        ContainerState(
-                            instance_id=instance,
-                            instance_status=instance_status,
-                            container_name=container,
-                            status=container_status,
-                            message=message,
-                            image_name=image,
-                            image_digest="sha256:" + hashlib.sha256(image.encode()).hexdigest(),
-                            restart_count=self.restart_count,
-                            start_time=self.started_at,
-                            last_exit_code=self.last_exit_code,
-                            last_restart_time=self.last_restart_time,
-                        )
-                    )
-            return states
 
+    @abc.abstractmethod
     def instance_states(self) -> list[InstanceState]:
         """One entry per instance; empty when no instance exists."""
-        with self._lock:
-            if not self.has_instances():
-                return []
-            instance_status = instance_and_container_status(self._status, self.message)[0]
-            return [
-                InstanceState(
-                    instance_id=instance,
-                    status=instance_status,
-                    creation_time=self.started_at if self.started_at is not None else self.updated_on,
-                    start_time=self.started_at,
-                    ip_address=f"10.244.{int(self.spec_digest[:2], 16) % 200 + 1}.{int(instance) + 2}",
-                )
-                for instance in self.instance_ids()
-            ]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.qualified_name!r}, status={self._status!r})"

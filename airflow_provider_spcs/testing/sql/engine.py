@@ -10,9 +10,12 @@ from __future__ import annotations
 from airflow_provider_spcs.testing.model.names import DEFAULT_DATABASE, DEFAULT_SCHEMA, normalize_name
 from airflow_provider_spcs.testing.model.world import World
 from airflow_provider_spcs.testing.sql import (
+    compute_pool_statements,
     job_statements,
+    secret_statements,
     select_and_call,
     service_alter,
+    service_deploy,
     service_introspection,
     service_lifecycle,
     session_statements,
@@ -27,6 +30,9 @@ STATEMENTS: dict[Keywords, StatementHandler] = merge(
     service_alter.STATEMENTS,
     service_lifecycle.STATEMENTS,
     job_statements.STATEMENTS,
+    service_deploy.STATEMENTS,
+    compute_pool_statements.STATEMENTS,
+    secret_statements.STATEMENTS,
     select_and_call.STATEMENTS,
     session_statements.STATEMENTS,
 )

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+from airflow_provider_spcs.testing.model.refusals import ObjectMissing, Refusal, StateConflict
+from airflow_provider_spcs.testing.model.spec_yaml import SpecError
+
 
 class SqlError(Exception):
     """A Snowflake-style statement error: ``code`` (6 digits), ``sql_state`` and ``message``."""
@@ -44,3 +50,37 @@ def bad_arguments(name: str) -> SqlError:
         "42P13",
         f"SQL compilation error: error line 1 at position 7\nInvalid argument types for function '{name}'",
     )
+
+
+def already_exists_note(name: str) -> str:
+    """The reply to ``CREATE ... IF NOT EXISTS`` when the object exists (it is left untouched)."""
+    return f"{name} already exists, statement succeeded."
+
+
+def invalid_spec(message: str) -> SqlError:
+    """A spec (or spec template) that is not valid."""
+    return SqlError("395018", "22023", message)
+
+
+def refused(refusal: Refusal) -> SqlError:
+    """The Snowflake error for a model refusal.
+
+    Codes Snowflake does not document for these cases are stand-ins: ``002029`` / ``22023`` for an
+    invalid property value, ``002031`` / ``55000`` for an object whose state forbids the change.
+    """
+    if isinstance(refusal, ObjectMissing):
+        return does_not_exist(refusal.kind, refusal.name)
+    if isinstance(refusal, StateConflict):
+        return SqlError("002031", "55000", refusal.message)
+    return SqlError("002029", "22023", f"SQL compilation error:\n{refusal.message}")
+
+
+@contextlib.contextmanager
+def model_errors() -> Iterator[None]:
+    """Turn what model operations raise (a :class:`Refusal`, an invalid spec) into Snowflake's errors."""
+    try:
+        yield
+    except SpecError as exc:
+        raise invalid_spec(str(exc)) from None
+    except Refusal as refusal:
+        raise refused(refusal) from None

@@ -1,12 +1,13 @@
 """EXECUTE JOB SERVICE: its clauses in any order, the spec (stage file or inline), starting the job.
 
-``EXECUTE JOB SERVICE IN COMPUTE POOL <pool> FROM @<stage> SPECIFICATION_FILE = '<f>'`` (or
-``SPEC = '<f>'``) or ``FROM SPECIFICATION $$<yaml>$$`` (or ``'<yaml>'``), with ``NAME``, ``ASYNC``,
+``EXECUTE JOB SERVICE IN COMPUTE POOL <pool> FROM <spec>`` (any form of :mod:`.spec_clauses`:
+stage file, inline, or either as a template with ``USING``), with ``NAME``, ``ASYNC``,
 ``REPLICAS``, ``QUERY_WAREHOUSE``, ``COMMENT``, ``EXTERNAL_ACCESS_INTEGRATIONS`` in any order.
 An async job answers at once; a synchronous one is a :class:`JobRun` that finishes when the job
-does. Inline specs can script their outcome with container ``env`` (see
-:mod:`airflow_provider_spcs.testing.model.spec_yaml`); stage specs are registered with
-:meth:`.World.add_job_spec`.
+does. Inline specs and plain stage files can script their outcome with container ``env`` (see
+:mod:`airflow_provider_spcs.testing.model.spec_yaml`); stage specs registered with
+:meth:`.World.add_job_spec` behave as registered. A suspended pool auto-resumes (the job is
+PENDING until it is up) or, without AUTO_RESUME, refuses the job.
 
 Texts Snowflake does not document (the failed synchronous job error) are plausible stand-ins:
 they name the job and its status, as the real ones are expected to.
@@ -23,14 +24,19 @@ from airflow_provider_spcs.testing.model.job_services import (
     JobSpec,
     job_spec_from_text,
 )
-from airflow_provider_spcs.testing.model.spec_yaml import SpecError
 from airflow_provider_spcs.testing.model.world import World
-from airflow_provider_spcs.testing.sql.failures import SqlError, already_exists, does_not_exist
+from airflow_provider_spcs.testing.sql.failures import (
+    SqlError,
+    already_exists,
+    does_not_exist,
+    model_errors,
+)
 from airflow_provider_spcs.testing.sql.lexer import Token
-from airflow_provider_spcs.testing.sql.parser import Parser, parse_name_text
+from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import Keywords, StatementHandler
 from airflow_provider_spcs.testing.sql.result_sets import Pending, ResultSet, status_result
 from airflow_provider_spcs.testing.sql.session import Session
+from airflow_provider_spcs.testing.sql.spec_clauses import SpecSource, parse_spec_source, spec_text, stage_key_of
 
 
 class JobRun(Pending):
@@ -73,9 +79,7 @@ def _job_outcome(job: JobService, status: str) -> ResultSet:
 @dataclass
 class _JobRequest:
     pool: str | None = None
-    stage: str | None = None
-    file: str | None = None
-    inline: str | None = None
+    source: SpecSource | None = None
     name: list[str] | None = None
     is_async: bool = False
     replicas: int = 1
@@ -98,17 +102,20 @@ def execute_job_service(parser: Parser, session: Session) -> ResultSet | Pending
             parser.fail(token)
         seen.add(key)
     parser.end()
-    if request.pool is None or (request.inline is None and request.file is None):
+    if request.pool is None or request.source is None:
         parser.fail()
-    if request.pool not in session.world.compute_pools:
+    pool = session.world.compute_pools.get(request.pool)
+    if pool is None:
         raise does_not_exist("Compute pool", request.pool)
-    spec = _job_spec_for(session, request)
+    spec = _job_spec_for(session, request.source)
     if request.name is None:
         database, schema, name = session.database, session.schema, f"JOB_{uuid.uuid4().hex.upper()}"
     else:
         database, schema, name = session.resolve(request.name)
     if (database, schema, name) in session.world.services:
         raise already_exists(name)
+    with model_errors():
+        pool.admit_work()
     job = session.world.add_job(
         name,
         spec,
@@ -132,20 +139,7 @@ def _job_clause(parser: Parser, request: _JobRequest, token: Token) -> str:
         request.pool = parser.identifier()
         return "POOL"
     if parser.accept_kw("FROM"):
-        if parser.accept_kw("SPECIFICATION"):
-            request.inline = parser.string()
-            return "FROM"
-        stage = parser.peek()
-        if stage.kind != "STAGE":
-            parser.fail()
-        parser.next()
-        if not (parser.accept_kw("SPECIFICATION_FILE") or parser.accept_kw("SPEC")):
-            parser.fail()
-        parser.expect_punct("=")
-        stage_ref, _, prefix = stage.value.partition("/")
-        request.stage = stage_ref
-        file = parser.string().lstrip("/")
-        request.file = f"{prefix.strip('/')}/{file}" if prefix.strip("/") else file
+        request.source = parse_spec_source(parser)
         return "FROM"
     if token.kind != "IDENT":
         parser.fail()
@@ -172,32 +166,13 @@ def _job_clause(parser: Parser, request: _JobRequest, token: Token) -> str:
     return key
 
 
-def _job_spec_for(session: Session, request: _JobRequest) -> JobSpec:
-    if request.inline is not None:
-        try:
-            return job_spec_from_text(request.inline)
-        except SpecError as exc:
-            raise SqlError("395018", "22023", str(exc)) from None
-    assert request.stage is not None
-    assert request.file is not None
-    stage = _stage_key(request.stage, session)
-    spec = session.world.job_spec(stage, request.file)
-    if spec is None:
-        raise SqlError(
-            "002003",
-            "02000",
-            f"SQL compilation error:\nSpecification file '{request.file}' does not exist on stage "
-            f"'@{stage}' or not authorized.",
-        )
-    return spec
-
-
-def _stage_key(raw: str, session: Session) -> str:
-    try:
-        parts = parse_name_text(raw.lstrip("@"))
-    except SqlError:
-        raise does_not_exist("Stage", raw) from None
-    return ".".join(session.resolve(parts))
+def _job_spec_for(session: Session, source: SpecSource) -> JobSpec:
+    if source.stage is not None and source.path is not None and not source.is_template:
+        registered = session.world.job_spec(stage_key_of(source.stage, session), source.path)
+        if registered is not None:
+            return registered
+    with model_errors():
+        return job_spec_from_text(spec_text(session, source))
 
 
 STATEMENTS: dict[Keywords, StatementHandler] = {

@@ -1,9 +1,12 @@
-"""The tokenizer of the emulator's SQL dialect.
+r"""The tokenizer of the emulator's SQL dialect.
 
 Keywords are case-insensitive; unquoted identifiers are folded to uppercase, double-quoted ones
-keep their case (``""`` escapes a quote). Strings use single quotes (``''`` or backslash escapes)
-or ``$$...$$``. Stage references (``@db.schema.stage/path``) are one token. Comments (``--``,
-``//``, ``/* */``) and white space separate tokens.
+keep their case (``""`` escapes a quote). Strings use single quotes or ``$$...$$`` (taken as is).
+In single quotes, ``''`` is a quote and a backslash escapes as Snowflake documents: ``\'``,
+``\"``, ``\\``, ``\b``, ``\f``, ``\n``, ``\r``, ``\t``, ``\0``, octal ``\ooo``, hex
+``\xhh``, Unicode ``\uhhhh``; any other escaped character stands for itself. Stage references
+(``@db.schema.stage/path``) are one token. Comments (``--``, ``//``, ``/* */``) and white space
+separate tokens.
 """
 
 from __future__ import annotations
@@ -37,12 +40,13 @@ _TOKEN_RE = re.compile(
     |(?P<stage>@[^\s;,()=]+)
     |(?P<ident>[A-Za-z_][A-Za-z0-9_$]*)
     |(?P<number>\d+(?:\.\d+)?)
-    |(?P<punct>[.,()=;!*])
+    |(?P<punct>=>|[.,()=;!*{}\[\]:])
     """,
     re.VERBOSE | re.DOTALL,
 )
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f"}
+_NUMERIC_ESCAPE = re.compile(r"[0-7]{3}|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}")
 
 
 def _unescape(body: str) -> str:
@@ -51,6 +55,12 @@ def _unescape(body: str) -> str:
     while i < len(body):
         char = body[i]
         if char == "\\" and i + 1 < len(body):
+            numeric = _NUMERIC_ESCAPE.match(body, i + 1)
+            if numeric is not None:
+                digits = numeric.group(0)
+                out.append(chr(int(digits, 8) if digits[0].isdigit() else int(digits[1:], 16)))
+                i = numeric.end()
+                continue
             nxt = body[i + 1]
             out.append(_ESCAPES.get(nxt, nxt))
             i += 2

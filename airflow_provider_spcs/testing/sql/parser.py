@@ -6,11 +6,14 @@ consume it or raise the syntax error Snowflake gives, pointing at the first toke
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 from airflow_provider_spcs.testing.model.names import parse_qualified_name
 from airflow_provider_spcs.testing.sql.failures import syntax_error
 from airflow_provider_spcs.testing.sql.lexer import Token, tokenize
+
+T = TypeVar("T")
 
 
 class Parser:
@@ -20,6 +23,8 @@ class Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.redact_strings = False
+        """Set by statements that carry secret literals: syntax errors then never quote a string."""
 
     # -- cursor -----------------------------------------------------------------------------
 
@@ -37,7 +42,8 @@ class Parser:
     def fail(self, token: Token | None = None) -> NoReturn:
         """Raise a syntax error at ``token`` (default: the current one)."""
         token = token or self.peek()
-        raise syntax_error(self.text, token.pos, token.raw or "<EOF>")
+        shown = "***" if token.kind == "STRING" and self.redact_strings else token.raw or "<EOF>"
+        raise syntax_error(self.text, token.pos, shown)
 
     # -- keywords and punctuation -----------------------------------------------------------
 
@@ -101,14 +107,39 @@ class Parser:
 
     def identifier_list(self) -> list[str]:
         """A parenthesised, comma-separated list of identifiers: ``(a, b)`` (may be empty)."""
+        return self.parenthesised(self.identifier)
+
+    def string_list(self) -> list[str]:
+        """A parenthesised, comma-separated list of string literals: ``('a', 'b')`` (may be empty)."""
+        return self.parenthesised(self.string)
+
+    def parenthesised(self, item: Callable[[], T]) -> list[T]:
+        """``( item [, item ...] )`` (may be empty)."""
         self.expect_punct("(")
-        names: list[str] = []
+        items: list[T] = []
         while not self.at_punct(")"):
-            names.append(self.identifier())
+            items.append(item())
             if not self.accept_punct(","):
                 break
         self.expect_punct(")")
-        return names
+        return items
+
+    def keyword_list(self, allowed: frozenset[str]) -> list[str]:
+        """``KW [, KW ...]``: one or more of ``allowed``, each at most once (e.g. after ``UNSET``)."""
+        words: list[str] = []
+        while True:
+            token = self.peek()
+            if token.kind != "IDENT" or token.value not in allowed or token.value in words:
+                self.fail(token)
+            self.index += 1
+            words.append(token.value)
+            if not self.accept_punct(","):
+                return words
+
+    def assignment(self, value: Callable[[], T]) -> T:
+        """``= <value>`` after a property name."""
+        self.expect_punct("=")
+        return value()
 
     def string(self) -> str:
         """A string literal's value."""
@@ -125,6 +156,10 @@ class Parser:
             self.fail()
         self.index += 1
         return int(token.value)
+
+    def identifier_or_string(self) -> str:
+        """An identifier (normalised) or a string literal's value."""
+        return self.string() if self.peek().kind == "STRING" else self.identifier()
 
     def boolean(self) -> bool:
         """``TRUE``/``FALSE`` (also as strings)."""

@@ -8,7 +8,7 @@ action module registers its keywords in :data:`ACTIONS`.
 from __future__ import annotations
 
 from airflow_provider_spcs.testing.model.long_running import Service
-from airflow_provider_spcs.testing.sql import service_lifecycle
+from airflow_provider_spcs.testing.sql import service_deploy, service_lifecycle, service_properties
 from airflow_provider_spcs.testing.sql.failures import SqlError
 from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import AlterServiceAction, Keywords, StatementHandler, merge
@@ -17,6 +17,8 @@ from airflow_provider_spcs.testing.sql.session import Session, find_service, not
 
 ACTIONS: dict[str, AlterServiceAction] = merge(
     service_lifecycle.ALTER_ACTIONS,
+    service_deploy.ALTER_ACTIONS,
+    service_properties.ALTER_ACTIONS,
 )
 """Action keyword -> action, one line per module that brings actions."""
 

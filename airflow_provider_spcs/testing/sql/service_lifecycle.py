@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airflow_provider_spcs.testing.model.long_running import Service
+from airflow_provider_spcs.testing.sql.failures import model_errors
 from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import AlterServiceAction, Keywords, ServiceChange, StatementHandler
 from airflow_provider_spcs.testing.sql.result_sets import ResultSet, status_result
@@ -19,7 +20,8 @@ def _suspend(parser: Parser) -> ServiceChange:
 
 def _resume(parser: Parser) -> ServiceChange:
     def change(session: Session, service: Service) -> ResultSet:
-        service.resume()
+        with model_errors():  # its compute pool may be suspended and not auto-resume
+            service.resume()
         return status_result()
 
     return change

@@ -115,7 +115,8 @@ def show_columns(*, jobs_only: bool, exclude_jobs: bool) -> list[Column]:
 def service_values(service: BaseService, observed_status: str, *, show_spec: bool) -> dict[str, Cell]:
     """All SHOW/DESCRIBE SERVICE cells of ``service`` keyed by column name."""
     eais = service.external_access_integrations
-    target = service.instances
+    counts = service.counts()
+    settings = service.settings
     return {
         "name": service.name,
         "status": observed_status,
@@ -125,25 +126,25 @@ def service_values(service: BaseService, observed_status: str, *, show_spec: boo
         "compute_pool": service.compute_pool,
         "spec": service.spec if show_spec else None,
         "dns_name": service.dns_name,
-        "current_instances": service.current_instances(),
-        "target_instances": target,
-        "min_ready_instances": target,
-        "min_instances": target,
-        "max_instances": target,
-        "auto_resume": not service.is_job,
+        "current_instances": counts.current,
+        "target_instances": counts.target,
+        "min_ready_instances": counts.min_ready,
+        "min_instances": counts.minimum,
+        "max_instances": counts.maximum,
+        "auto_resume": settings.auto_resume,
         "external_access_integrations": json.dumps(eais) if eais else None,
         "created_on": ltz(service.created_on),
         "updated_on": ltz(service.updated_on),
         "resumed_on": ltz(service.resumed_on),
         "suspended_on": ltz(service.suspended_on),
-        "auto_suspend_secs": 0,
+        "auto_suspend_secs": settings.auto_suspend_secs,
         "comment": service.comment,
         "owner_role_type": "ROLE",
         "query_warehouse": service.query_warehouse,
         "is_job": service.is_job,
         "is_async_job": service.is_async_job,
         "spec_digest": service.spec_digest,
-        "is_upgrading": False,
+        "is_upgrading": service.is_upgrading,
         "managing_object_domain": None,
         "managing_object_name": None,
     }
@@ -189,7 +190,7 @@ def instance_rows(service: BaseService, observed_status: str) -> list[list[Cell]
             observed_status,
             s.instance_id,
             s.status,
-            service.spec_digest,
+            s.spec_digest,
             fmt_iso(s.creation_time),
             fmt_iso(s.start_time),
             s.ip_address,

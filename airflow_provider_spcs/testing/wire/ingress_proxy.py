@@ -6,8 +6,10 @@ service's roles, and the service's status; then hands the request to the endpoin
 way the real proxy forwards it, and scrubs the response.
 
 Status choices (Snowflake documents none of them; see Appendix C): no credential -> 302 to the
-sign-in page; bad, expired or other-host token -> 401; role without access -> 403; service not
-RUNNING -> 503; unknown endpoint -> 404; handler crash -> 502. Error bodies are
+sign-in page; bad, expired or other-host token -> 401; role without access -> 403; no READY
+instance (service not RUNNING, or every instance failed) -> 503; unknown endpoint -> 404; handler
+crash -> 502. The handler's request carries the secrets the serving instance mounts
+(:func:`airflow_provider_spcs.testing.handlers.mounted_secrets`). Error bodies are
 ``{"responseType": "ERROR_...", "requestId", "detail"}`` as observed. Credentials are also
 accepted on ``X-SF-SPCS-Authorization`` (observed client practice; then ``Authorization`` passes
 through to the app).
@@ -24,7 +26,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from airflow_provider_spcs.testing.control.faults import FaultMiddleware
-from airflow_provider_spcs.testing.handlers import echo_handler
+from airflow_provider_spcs.testing.handlers import MOUNTED_SECRETS_SCOPE_KEY, echo_handler
 from airflow_provider_spcs.testing.wire.app_state import EmulatorState
 from airflow_provider_spcs.testing.wire.callers import AuthFailure, authenticate_ingress, parse_snowflake_token
 
@@ -108,9 +110,8 @@ class IngressApp:
             return _error(
                 403, "ERROR_FORBIDDEN", f"Role {caller.effective_role} has no access to endpoint {endpoint.name}."
             )
-        status = service.status
-        if status != "RUNNING":
-            return _error(503, "ERROR_SERVICE_UNAVAILABLE", f"Service {service.name} is {status}.")
+        if not service.serves_requests():
+            return _error(503, "ERROR_SERVICE_UNAVAILABLE", f"Service {service.name} is {service.status}.")
         headers = [
             (name, value)
             for name, value in scope["headers"]
@@ -119,7 +120,9 @@ class IngressApp:
             and name != b"sf-context-current-user"
         ]
         headers.append((b"sf-context-current-user", caller.user.name.encode()))
-        forwarded = Request({**scope, "headers": headers}, receive)
+        forwarded = Request(
+            {**scope, "headers": headers, MOUNTED_SECRETS_SCOPE_KEY: service.mounted_secrets()}, receive
+        )
         handler = self.state.handlers.get((service.qualified_name, endpoint.name.lower()), echo_handler)
         try:
             response = await handler(forwarded)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from airflow_provider_spcs.testing.sql import Column, Pending, ResultSet, SqlError, execute, split_statements
+from airflow_provider_spcs.testing.sql.redaction import redact_secret_literals
 from airflow_provider_spcs.testing.sql.result_sets import TEXT
 from airflow_provider_spcs.testing.wire.app_state import EmulatorState
 from airflow_provider_spcs.testing.wire.statement_store import StatementRecord, new_handle
@@ -55,8 +56,8 @@ class MultiStatement(Pending):
     started: int = 0
 
     def __post_init__(self) -> None:
-        for _ in self.texts:
-            child = StatementRecord(new_handle(), self.ctx.user)
+        for text in self.texts:
+            child = StatementRecord(new_handle(), self.ctx.user, sql_text=redact_secret_literals(text))
             self.state.statements.add(child)
             self.children.append(child)
 
@@ -91,9 +92,13 @@ def submit(
     ``multi_count`` follows ``MULTI_STATEMENT_COUNT``: 1 = single statement only, 0 = any number,
     n > 1 = exactly n statements.
     """
-    record = StatementRecord(new_handle(), ctx.user, request_id=request_id)
+    record = StatementRecord(new_handle(), ctx.user, request_id=request_id, sql_text=redact_secret_literals(text))
     state.statements.add(record)
-    texts = split_statements(text)
+    try:
+        texts = split_statements(text)
+    except SqlError as exc:  # junk the tokenizer rejects: the same error the statement would give
+        record.fail(exc)
+        return record
     if not texts:
         record.fail(SqlError("000900", "42601", "SQL compilation error:\nEmpty SQL statement."))
         return record

@@ -30,6 +30,8 @@ class StatementRecord:
     handle: str
     user: str
     request_id: str | None = None
+    sql_text: str = ""
+    """The statement text with every secret literal redacted (``'***'``); never the raw text."""
     created_on: int = field(default_factory=lambda: int(time.time() * 1000))
     state: StatementState = "pending"
     result: ResultSet | None = None

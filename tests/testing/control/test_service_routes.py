@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_helpers import snowflake_token, sql_headers, sql_rows
+from emu_helpers import query_rows, snowflake_token, sql_headers
 
 from airflow_provider_spcs.testing import SpcsEmulator
 
@@ -35,7 +35,7 @@ def admin(spcs: SpcsEmulator, client: httpx.Client) -> Admin:
 
 
 def _describe(client: httpx.Client, spcs: SpcsEmulator, name: str) -> str | None:
-    return sql_rows(client, spcs.account_url, spcs.pat, f"DESCRIBE SERVICE {name}")[0]["status"]
+    return query_rows(client, spcs.account_url, spcs.pat, f"DESCRIBE SERVICE {name}")[0]["status"]
 
 
 def test_a_service_held_pending_for_polls_then_running(spcs: SpcsEmulator, client: httpx.Client, admin: Admin) -> None:
@@ -54,9 +54,9 @@ def test_fail_after_polls_shows_the_message_in_show_service_containers(
     after = admin.call("POST", "/services/flaky/fail", {"after_polls": 1, "message": "OOMKilled", "exit_code": 137})
     assert after["status"] == "RUNNING"
     show = "SHOW SERVICE CONTAINERS IN SERVICE FLAKY"
-    first = sql_rows(client, spcs.account_url, spcs.pat, show)
+    first = query_rows(client, spcs.account_url, spcs.pat, show)
     assert {row["status"] for row in first} == {"READY"}
-    failed = sql_rows(client, spcs.account_url, spcs.pat, show)
+    failed = query_rows(client, spcs.account_url, spcs.pat, show)
     assert [(r["container_name"], r["status"], r["message"], r["last_exit_code"]) for r in failed] == [
         ("main", "FAILED", "OOMKilled", "137"),
         ("sidecar", "FAILED", "OOMKilled", "137"),
@@ -119,7 +119,7 @@ def test_job_services_cannot_be_suspended(spcs: SpcsEmulator, client: httpx.Clie
         "EXECUTE JOB SERVICE IN COMPUTE POOL SPCS_POOL FROM @SPCS_DB.APP.SPECS "
         "SPECIFICATION_FILE='job.yaml' NAME=NIGHTLY ASYNC=TRUE"
     )
-    sql_rows(client, spcs.account_url, spcs.pat, statement)
+    query_rows(client, spcs.account_url, spcs.pat, statement)
     assert admin.call("GET", "/services/NIGHTLY")["kind"] == "job"
     error = admin.call("POST", "/services/NIGHTLY/suspend", expect=409)["error"]
     assert "job service" in error
@@ -159,7 +159,7 @@ def test_session_token_file_route_writes_the_emulators_file(
         spcs.session_token_path = None
     assert answer == {"path": str(tmp_path / "token"), "user": "SPCS_USER", "expires_in": 3600}
     token = (tmp_path / "token").read_text()
-    assert sql_rows(client, spcs.account_url, token, "SELECT CURRENT_USER()") == [{"CURRENT_USER()": "SPCS_USER"}]
+    assert query_rows(client, spcs.account_url, token, "SELECT CURRENT_USER()") == [{"CURRENT_USER()": "SPCS_USER"}]
     assert (tmp_path / "token").stat().st_mode & 0o077 == 0
     assert token not in "".join(admin.answers)
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from emu_helpers import FakeClock
 
+from airflow_provider_spcs.testing.default_world import add_default_service, load_default_world
 from airflow_provider_spcs.testing.model import World
 from airflow_provider_spcs.testing.sql import Cell, Pending, ResultSet, SqlError, execute
 
@@ -84,3 +85,33 @@ def error(world: World, sql: str, role: str = "SPCS_ROLE") -> SqlError:
     with pytest.raises(SqlError) as info:
         execute(world, sql, user="spcs_user", role=role)
     return info.value
+
+
+POOLS = [
+    "name", "state", "min_nodes", "max_nodes", "instance_family", "num_services", "num_jobs",
+    "auto_suspend_secs", "auto_resume", "active_nodes", "idle_nodes", "target_nodes", "created_on",
+    "resumed_on", "updated_on", "owner", "comment", "is_exclusive", "application", "budget",
+    "error_code", "status_message",
+]  # fmt: skip
+DESCRIBE_SECRET = [
+    "created_on", "name", "schema_name", "database_name", "owner", "comment", "secret_type", "username",
+    "oauth_access_token_expiry_time", "oauth_refresh_token_expiry_time", "oauth_scopes", "integration_name",
+]  # fmt: skip
+SHOW_SECRETS = [
+    "created_on", "name", "schema_name", "database_name", "owner", "comment", "secret_type", "oauth_scopes",
+    "owner_role_type",
+]  # fmt: skip
+
+
+def default_world(clock: FakeClock) -> World:
+    """The emulator's default world (pool, stage files, ECHO_SERVICE) on ``clock``, without a server."""
+    world = World(clock=clock)
+    load_default_world(world)
+    add_default_service(world)
+    return world
+
+
+def one(world: World, sql: str, role: str = "SPCS_ROLE") -> dict[str, Cell]:
+    """The single row of ``sql``, keyed by column."""
+    [row] = run(world, sql, role).dicts()
+    return row

@@ -26,7 +26,7 @@ def world(clock: FakeClock) -> World:
     [
         ("frobnicate the service", "frobnicate"),
         ("", "<EOF>"),
-        ("CREATE SERVICE x", "CREATE"),
+        ("GRANT READ ON SECRET s TO ROLE r", "GRANT"),
         ("update t set a = 1", "update"),
     ],
 )
@@ -44,6 +44,8 @@ def test_unknown_sql(world: World, sql: str, token: str) -> None:
         ("SHOW SERVICE STATUS IN SERVICE x", 13, "STATUS"),
         ("EXECUTE JOB NOW", 12, "NOW"),
         ("ALTER WAREHOUSE w SUSPEND", 6, "WAREHOUSE"),
+        ("CREATE TABLE t (a INT)", 7, "TABLE"),
+        ("CREATE OR REPLACE SERVICE s", 18, "SERVICE"),
     ],
 )
 def test_a_statement_that_starts_like_no_form_fails_where_the_forms_end(

@@ -7,7 +7,7 @@ import re
 import pytest
 from sql_helpers import STAGE, job_world, run, submit, text
 
-from airflow_provider_spcs.testing.model import World
+from airflow_provider_spcs.testing.model import JobService, World
 from airflow_provider_spcs.testing.sql import Pending, ResultSet, SqlError
 
 INLINE = """
@@ -366,7 +366,7 @@ FROM SPECIFICATION $$
 $$"""
     assert started_name(run(world, sql)) == "Quoted_Job"
     job = world.service('"Quoted_Job"')
-    assert job is not None
+    assert isinstance(job, JobService)
     assert (job.comment, job.query_warehouse, job.instances) == ("it's here", "WH", 2)
     statuses = [run(world, 'DESCRIBE SERVICE "SPCS_DB"."APP"."Quoted_Job"').rows[0][1] for _ in range(2)]
     assert statuses == ["PENDING", "DONE"]
@@ -384,3 +384,23 @@ def test_seven_argument_log_call(world: World) -> None:
     job.poll()
     result = run(world, f"CALL SYSTEM$GET_SERVICE_LOGS('{name}', '0', 'main', 500, FALSE, '', FALSE)")
     assert result.rows == [["starting\nstep 1\ndone"]]
+
+
+def test_plain_stage_files_and_templates_run_as_jobs(world: World) -> None:
+    template = (
+        "spec:\n  containers:\n  - name: main\n    image: /x/job:1\n    env:\n"
+        "      EMULATOR_OUTCOME: {{ outcome }}\n      EMULATOR_RUN_POLLS: '0'\n"
+    )
+    world.add_stage_file(STAGE, "job.tpl.yaml", template)
+    world.add_stage_file(STAGE, "plain.yaml", template.replace("{{ outcome }}", "FAILED"))
+    pool = "EXECUTE JOB SERVICE IN COMPUTE POOL SPCS_POOL"
+    started = run(
+        world,
+        f"{pool} FROM @specs SPECIFICATION_TEMPLATE_FILE='job.tpl.yaml' USING (outcome => 'DONE') NAME=t ASYNC=TRUE",
+    )
+    assert started_name(started) == "T"
+    run(world, f"{pool} FROM @specs SPECIFICATION_FILE='plain.yaml' NAME=p ASYNC=TRUE")
+    statuses = {name: [run(world, f"DESCRIBE SERVICE {name}").dicts()[0]["status"] for _ in range(2)] for name in "tp"}
+    assert statuses == {"t": ["PENDING", "DONE"], "p": ["PENDING", "FAILED"]}
+    inline = f"{pool} FROM SPECIFICATION_TEMPLATE $${template}$$ USING (outcome => 'DONE')"
+    assert isinstance(submit(world, inline), Pending)
