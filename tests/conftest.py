@@ -24,6 +24,9 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402  (after the environment above)
 
+# The emulator's fixtures (spcs_emulator, spcs, spcs_conn, spcs_conn_factory): opt-in, as for users.
+pytest_plugins = ["airflow_provider_spcs.testing.pytest_plugin"]
+
 
 @pytest.fixture
 def drive() -> Any:

@@ -45,3 +45,12 @@ def test_connection_type_declares_every_extra_field() -> None:
         "oauth_refresh_token",
     }
     assert conn_type["ui-field-behaviour"]["relabeling"]["login"] == "User"
+
+
+def test_pytest_plugin_is_opt_in() -> None:
+    # Installing the provider must not load our fixtures into every pytest run of its users.
+    ours = [e for e in entry_points(group="pytest11") if e.value.startswith("airflow_provider_spcs")]
+    assert ours == []
+    import airflow_provider_spcs.testing.pytest_plugin as plugin
+
+    assert callable(plugin.spcs_emulator)

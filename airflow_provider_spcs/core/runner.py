@@ -181,11 +181,6 @@ class Runner:
         self._lock = threading.Lock()
 
     # clients ---------------------------------------------------------------------------------
-    @property
-    def owns_clients(self) -> bool:
-        """Whether this runner has clients of its own (a transport was given) instead of the shared pool."""
-        return self._transport is not None or self._async_transport is not None
-
     def client(self) -> httpx.Client:
         """The sync client: the shared pool's, or this runner's own when it has a transport."""
         if self._transport is None:

@@ -1,7 +1,8 @@
 """SpcsHook: Airflow glue over :mod:`airflow_provider_spcs.core`.
 
-Every public method has an ``a``-prefixed async twin; both run the same effect steps (see
-:mod:`airflow_provider_spcs.core.effects`), one with blocking I/O, one on the event loop. DAG files
+Each request and SQL method has an ``a``-prefixed async twin; both run the same effect steps (see
+:mod:`airflow_provider_spcs.core.effects`), one with blocking I/O, one on the event loop
+(:meth:`SpcsHook.get_conn` and :meth:`SpcsHook.test_connection` are sync only). DAG files
 import this module through operators, so the heavy parts of core (connector, JWT, key parsing,
 httpx) are imported only when first used.
 """
@@ -54,8 +55,6 @@ def is_placeholder_ingress(value: str | None) -> bool:
     value = value.strip()
     return any(c.isspace() for c in value) or ("://" not in value and "." not in value)
 
-
-"""Settings and runners shared by every hook in this process."""
 
 
 class SpcsHook(BaseHook):

@@ -56,7 +56,10 @@ class SpcsEndpointOperator(BaseOperator):
         next request (``path``, ``url``, ``params`` (query parameters), ``json``, ``data``, ``headers``, ``method``), or
         ``None`` after the last page. Mapping parts are merged into the previous request's.
     :param timeout: seconds allowed for each request (in deferrable mode, for the whole request).
-    :param extra_options: extra keyword arguments for the HTTP client (e.g. ``follow_redirects``).
+    :param extra_options: more keyword arguments for :meth:`SpcsHook.request
+        <airflow_provider_spcs.hooks.spcs.SpcsHook.request>`: ``cookies``, ``files``, ``timeout``, or
+        ``raise_for_status`` (``False`` hands non-2xx responses to ``response_check`` and
+        ``response_filter`` instead of failing). Redirects are never followed.
     :param log_response: log the response status and body. Off by default because bodies may hold
         data you do not want in task logs. Request headers are never logged.
     :param deferrable: send the request from the triggerer instead of holding a worker slot. The
