@@ -199,4 +199,3 @@ class ConnectorSession:
         """Log out (blocking); the next query logs in again."""
         with self._lock:
             self._discard()
-

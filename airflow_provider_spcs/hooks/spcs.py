@@ -13,12 +13,12 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from airflow.sdk import BaseHook
 
+from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsNotReadyError
-from airflow_provider_spcs.core.identifiers import parse_object_name
 from airflow_provider_spcs.core.secrets import add_secret_sink
 from airflow_provider_spcs.hooks._shared import SHARED
 
@@ -56,7 +56,6 @@ def is_placeholder_ingress(value: str | None) -> bool:
     return any(c.isspace() for c in value) or ("://" not in value and "." not in value)
 
 
-
 class SpcsHook(BaseHook):
     """Talk to Snowpark Container Services with a ``snowflake_spcs`` connection.
 
@@ -74,12 +73,6 @@ class SpcsHook(BaseHook):
     default_conn_name = "snowflake_spcs_default"
     conn_type = "snowflake_spcs"
     hook_name = "Snowflake SPCS"
-
-    _sql_statements: ClassVar[dict[str, str]] = {
-        "describe": "DESCRIBE SERVICE {name}",
-        "containers": "SHOW SERVICE CONTAINERS IN SERVICE {name}",
-        "endpoints": "SHOW ENDPOINTS IN SERVICE {name}",
-    }
 
     def __init__(
         self,
@@ -293,29 +286,23 @@ class SpcsHook(BaseHook):
         """Async twin of :meth:`run_sql`."""
         return await self._arun(self._sql_steps, statement)
 
-    def _service_sql(self, what: str, name: str) -> str:
-        qualified = parse_object_name(name, field="service")
-        return self._sql_statements[what].format(name=qualified.sql)
-
     def _describe_steps(self, runner: Runner, name: str) -> Steps[dict[str, Any]]:
-        statement = self._service_sql("describe", name)
-        rows = yield from self._sql_steps(runner, statement)
+        rows = yield from self._sql_steps(runner, statements.describe_service(name))
         if not rows:
-            raise SpcsConfigError("service", f"DESCRIBE SERVICE returned nothing for {name!r}")
+            raise SpcsConfigError("service", f"no description came back for service {name!r}")
         return rows[0]
 
     def _status_steps(self, runner: Runner, name: str) -> Steps[str]:
         row = yield from self._describe_steps(runner, name)
         return str(row.get("status") or "").upper()
 
-    def _rows_steps(self, runner: Runner, what: str, name: str) -> Steps[list[dict[str, Any]]]:
-        statement = self._service_sql(what, name)
-        return (yield from self._sql_steps(runner, statement))
+    def _rows_steps(self, runner: Runner, statement: Callable[[str], str], name: str) -> Steps[list[dict[str, Any]]]:
+        return (yield from self._sql_steps(runner, statement(name)))
 
     def _ingress_url_steps(self, runner: Runner, service: str, endpoint: str) -> Steps[str]:
         from airflow_provider_spcs.core.accounts import ingress_base_url
 
-        rows = yield from self._rows_steps(runner, "endpoints", service)
+        rows = yield from self._rows_steps(runner, statements.show_endpoints, service)
         matches = [r for r in rows if str(r.get("name", "")).lower() == endpoint.lower()]
         if not matches:
             names = ", ".join(str(r.get("name")) for r in rows) or "none"
@@ -350,19 +337,19 @@ class SpcsHook(BaseHook):
 
     def get_service_containers(self, name: str) -> list[dict[str, Any]]:
         """``SHOW SERVICE CONTAINERS IN SERVICE``: one dict per container instance."""
-        return self._run(self._rows_steps, "containers", name)
+        return self._run(self._rows_steps, statements.show_service_containers, name)
 
     async def aget_service_containers(self, name: str) -> list[dict[str, Any]]:
         """Async twin of :meth:`get_service_containers`."""
-        return await self._arun(self._rows_steps, "containers", name)
+        return await self._arun(self._rows_steps, statements.show_service_containers, name)
 
     def get_service_endpoints(self, name: str) -> list[dict[str, Any]]:
         """``SHOW ENDPOINTS IN SERVICE``: one dict per endpoint."""
-        return self._run(self._rows_steps, "endpoints", name)
+        return self._run(self._rows_steps, statements.show_endpoints, name)
 
     async def aget_service_endpoints(self, name: str) -> list[dict[str, Any]]:
         """Async twin of :meth:`get_service_endpoints`."""
-        return await self._arun(self._rows_steps, "endpoints", name)
+        return await self._arun(self._rows_steps, statements.show_endpoints, name)
 
     def get_ingress_url(self, service: str, endpoint: str) -> str:
         """Base URL of a public endpoint: ``https://<host>`` for a bare host, else the URL as given.
@@ -391,7 +378,7 @@ class SpcsHook(BaseHook):
         """
         try:
             config = self.get_config()
-            rows = self.run_sql("SELECT CURRENT_USER() AS USER_NAME, CURRENT_ROLE() AS ROLE_NAME")
+            rows = self.run_sql(statements.current_identity())
         except Exception as exc:  # the UI shows the reason; a crash would hide it
             return False, f"{type(exc).__name__}: {exc}"
         who = rows[0] if rows else {}

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsSqlError
-from airflow_provider_spcs.core.jobs import alter_service_sql
 from airflow_provider_spcs.core.services import ServiceStatus
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
@@ -83,8 +83,9 @@ class _SpcsAlterServiceOperator(BaseOperator):
     def execute(self, context: Context) -> str | None:
         """Run the ALTER on the worker; wait here or in the triggerer; return the final status."""
         with closing_hook(self):
-            self.hook.run_sql(alter_service_sql(self.service, self.action, if_exists=self.if_exists))
-            self.log.info("ALTER SERVICE %s %s sent", self.service, self.action)
+            statement = statements.alter_service(self.service, self.action, if_exists=self.if_exists)
+            self.hook.run_sql(statement)
+            self.log.info("Sent %s", statement)
             if not self.wait_for_completion:
                 return None
             deadline = deadline_after(self.wait_timeout)

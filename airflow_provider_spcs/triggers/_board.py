@@ -42,8 +42,9 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsSqlError
-from airflow_provider_spcs.core.identifiers import QualifiedName, parse_object_name, quote_identifier
+from airflow_provider_spcs.core.identifiers import QualifiedName, parse_object_name
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.hooks.spcs import SpcsHook
@@ -73,12 +74,8 @@ class Scope:
 
     @property
     def sql(self) -> str:
-        """``SHOW SERVICES IN SCHEMA [["<db>".]"<schema>"]``."""
-        if self.schema is None:
-            return "SHOW SERVICES IN SCHEMA"
-        if self.database is None:
-            return f"SHOW SERVICES IN SCHEMA {quote_identifier(self.schema)}"
-        return show_services_sql(self.database, self.schema)
+        """The listing statement (see :func:`~airflow_provider_spcs.core.statements.show_services_in_schema`)."""
+        return statements.show_services_in_schema(self.database, self.schema)
 
 
 def scope_of(name: QualifiedName, database: str | None, schema: str | None) -> Scope | None:
@@ -111,11 +108,6 @@ _Key = tuple[str, Scope]  # connection id, schema
 
 # Futures belong to one event loop, so each loop gets its own board (and forgets it when it goes).
 _BOARDS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[_Key, _Listing]] = weakref.WeakKeyDictionary()
-
-
-def show_services_sql(database: str, schema: str) -> str:
-    """``SHOW SERVICES IN SCHEMA "<db>"."<schema>"``."""
-    return f"SHOW SERVICES IN SCHEMA {quote_identifier(database)}.{quote_identifier(schema)}"
 
 
 async def _fetch(hook: SpcsHook, scope: Scope) -> dict[str, str] | None:

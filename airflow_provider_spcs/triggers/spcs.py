@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsError
-from airflow_provider_spcs.core.jobs import drop_service_sql
 from airflow_provider_spcs.core.services import ServiceStatus, arun_observation, observe, parse_statuses
 from airflow_provider_spcs.triggers._board import SharedStatusReader
 from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent, ServiceEvent
@@ -175,7 +175,7 @@ class SpcsJobTrigger(SpcsServiceStatusTrigger):
             return
         hook = _new_hook(self.spcs_conn_id)
         try:
-            await asyncio.wait_for(hook.arun_sql(drop_service_sql(self.service)), CLEANUP_TIMEOUT)
+            await asyncio.wait_for(hook.arun_sql(statements.drop_service(self.service)), CLEANUP_TIMEOUT)
             self.log.info("Dropped job service %s after the task was killed", self.service)
         except (SpcsError, TimeoutError) as exc:
             self.log.warning("Could not drop job service %s: %s", self.service, exc)

@@ -179,12 +179,13 @@ async def test_past_deadline_still_reports_a_reached_target(spcs: SpcsEmulator, 
 
 def _start_job(spcs: SpcsEmulator, conn_id: str, spec_file: str = "job.yaml") -> str:
     from airflow_provider_spcs.core.jobs import JobSpec, generate_job_name
+    from airflow_provider_spcs.core.statements import execute_job_service
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
     job = JobSpec(compute_pool="SPCS_POOL", name=generate_job_name(), stage="@SPCS_DB.APP.SPECS", spec_file=spec_file)
     hook = SpcsHook(spcs_conn_id=conn_id)
     try:
-        hook.run_sql(job.sql())
+        hook.run_sql(execute_job_service(job))
     finally:
         hook.close()
     return job.name
