@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from airflow_provider_spcs.core.accounts import default_account_url, require_secure_url
+from airflow_provider_spcs.core.booleans import parse_boolean
 from airflow_provider_spcs.core.errors import SpcsConfigError
 from airflow_provider_spcs.core.fields import AUTH_METHODS, DEFAULT_TOKEN_FILE, EXTRA_FIELD_NAMES
 from airflow_provider_spcs.core.secrets import report_secret
@@ -20,8 +21,6 @@ from airflow_provider_spcs.core.secrets import report_secret
 AuthMethod = Literal["key_pair", "pat", "spcs_token", "oauth", "password"]
 
 _PREFIX = "extra__snowflake_spcs__"
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off", ""}
 
 
 def _extras(extra: Mapping[str, Any] | str | None) -> dict[str, str]:
@@ -52,12 +51,10 @@ def _extras(extra: Mapping[str, Any] | str | None) -> dict[str, str]:
 def _flag(value: str | None, field_name: str) -> bool:
     if value is None:
         return False
-    lowered = value.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise SpcsConfigError(field_name, f"expected true or false, got {value!r}")
+    flag = parse_boolean(value)
+    if flag is None:
+        raise SpcsConfigError(field_name, f"expected true or false, got {value!r}")
+    return flag
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from airflow_provider_spcs.core.errors import SpcsApiError
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 503, 504})
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+"""Methods that may safely run twice (RFC 9110 section 9.2.2): retried like GET, and safe to defer."""
 # These errors happen before the request leaves the client, so retrying cannot run anything twice.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from airflow_provider_spcs.core.endpoints import endpoints_ready
 from airflow_provider_spcs.core.errors import SpcsError
 
 
@@ -175,36 +176,15 @@ def format_container_details(details: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def failure_message(service: str, decision: Decision, details: Sequence[Mapping[str, Any]]) -> str:
-    """The message of a service-failure error: what happened, then each container's state."""
-    return f"Service {service} {decision.reason}.\n{format_container_details(details)}"
+def failure_message(subject: str, reason: str, details: Sequence[Mapping[str, Any]], tail: str = "") -> str:
+    """The message of a service-failure error: what happened, each container's state, then ``tail``.
 
-
-def _is_true(value: Any) -> bool:
-    return value is True or str(value).strip().lower() in {"true", "1", "y", "yes"}
-
-
-def _looks_provisioned(url: Any) -> bool:
-    # While ingress is provisioning Snowflake puts a sentence in ``ingress_url`` instead of a host.
-    return isinstance(url, str) and bool(url.strip()) and " " not in url.strip()
-
-
-def endpoints_ready(rows: Sequence[Mapping[str, Any]], wanted: bool | Sequence[str]) -> tuple[bool, list[str]]:
-    """Whether the wanted public endpoints have an ingress URL (``SHOW ENDPOINTS IN SERVICE`` rows).
-
-    :param rows: rows keyed by lowercase column name.
-    :param wanted: ``True`` for every public endpoint, or the endpoint names to check.
-    :return: ``(ready, names still provisioning or missing)``.
+    :param subject: what failed, e.g. ``Service DB.S.SVC`` or ``Job service AIRFLOW_JOB_...``.
+    :param reason: the decision's reason (``reached FAILED while waiting for RUNNING``).
+    :param details: per-container facts (see :func:`container_details`).
+    :param tail: more lines to append (a job's last log lines).
     """
-    by_name = {str(r.get("name", "")).lower(): r for r in rows}
-    if wanted is True:
-        names = [str(r.get("name")) for r in rows if _is_true(r.get("is_public"))]
-    elif wanted is False:
-        return True, []
-    else:
-        names = list(wanted)
-    pending = [n for n in names if not _looks_provisioned(by_name.get(n.lower(), {}).get("ingress_url"))]
-    return not pending, pending
+    return f"{subject} {reason}.\n{format_container_details(details)}{tail}"
 
 
 def endpoints_decision(decision: Decision, pending: Sequence[str], *, now: float, deadline: float | None) -> Decision:

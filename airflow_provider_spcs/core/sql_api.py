@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from airflow_provider_spcs.core.booleans import parse_boolean
 from airflow_provider_spcs.core.config import SpcsConfig
 from airflow_provider_spcs.core.effects import Sleep, Steps
 from airflow_provider_spcs.core.errors import SpcsApiError, SpcsSqlError, SpcsTimeoutError
@@ -56,12 +57,10 @@ def _micros(seconds: str) -> int:
 
 
 def _boolean(value: str) -> bool:
-    text = value.strip().lower()
-    if text in ("true", "1"):
-        return True
-    if text in ("false", "0"):
-        return False
-    raise ValueError(value)
+    flag = parse_boolean(value)
+    if flag is None:
+        raise ValueError(value)
+    return flag
 
 
 def _timestamp_tz(value: str) -> dt.datetime:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from airflow.sdk import BaseHook
 
 from airflow_provider_spcs.core import statements
-from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsNotReadyError
+from airflow_provider_spcs.core.errors import SpcsConfigError
 from airflow_provider_spcs.core.secrets import add_secret_sink
 from airflow_provider_spcs.hooks._shared import SHARED
 
@@ -46,14 +46,6 @@ def _mask(value: str) -> None:
 
 # Core announces each secret the moment it exists; Airflow's masker must hear about all of them.
 add_secret_sink(_mask)
-
-
-def is_placeholder_ingress(value: str | None) -> bool:
-    """True while SHOW ENDPOINTS shows a provisioning sentence (or nothing) instead of a host."""
-    if not value or not value.strip():
-        return True
-    value = value.strip()
-    return any(c.isspace() for c in value) or ("://" not in value and "." not in value)
 
 
 class SpcsHook(BaseHook):
@@ -300,20 +292,10 @@ class SpcsHook(BaseHook):
         return (yield from self._sql_steps(runner, statement(name)))
 
     def _ingress_url_steps(self, runner: Runner, service: str, endpoint: str) -> Steps[str]:
-        from airflow_provider_spcs.core.accounts import ingress_base_url
+        from airflow_provider_spcs.core.endpoints import public_ingress_url
 
         rows = yield from self._rows_steps(runner, statements.show_endpoints, service)
-        matches = [r for r in rows if str(r.get("name", "")).lower() == endpoint.lower()]
-        if not matches:
-            names = ", ".join(str(r.get("name")) for r in rows) or "none"
-            raise SpcsConfigError("endpoint", f"service {service!r} has no endpoint {endpoint!r} (endpoints: {names})")
-        row = matches[0]
-        if str(row.get("is_public", "")).lower() not in ("true", "1"):
-            raise SpcsConfigError("endpoint", f"endpoint {endpoint!r} of service {service!r} is not public")
-        value = row.get("ingress_url")
-        if is_placeholder_ingress(value):
-            raise SpcsNotReadyError(f"endpoint {endpoint!r} of service {service!r} is still provisioning: {value!r}")
-        return ingress_base_url(str(value))
+        return public_ingress_url(rows, service, endpoint)
 
     def describe_service(self, name: str) -> dict[str, Any]:
         """``DESCRIBE SERVICE`` as one dict (lowercase keys).

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_spcs.core.accounts import ingress_base_url, with_https_default
 from airflow_provider_spcs.core.errors import SpcsError
+from airflow_provider_spcs.core.retry import IDEMPOTENT_METHODS
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
     closing_hook,
@@ -26,8 +28,6 @@ if TYPE_CHECKING:
 
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
-#: Methods that may safely run twice (RFC 9110 §9.2.2): a triggerer restart can repeat a deferred request.
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 #: Request parts merged key by key when ``pagination_function`` returns them; others are replaced.
 _MERGED_PARTS = ("params", "headers", "json", "data")
 
@@ -208,10 +208,10 @@ class SpcsEndpointOperator(BaseOperator):
 
     def _base_url(self) -> str:
         if self.ingress_url:
-            return _with_scheme(str(self.ingress_url))
+            return ingress_base_url(str(self.ingress_url))
         assert self.service is not None
         assert self.endpoint is not None
-        return _with_scheme(self.hook.get_ingress_url(self.service, self.endpoint))
+        return self.hook.get_ingress_url(self.service, self.endpoint)
 
     def _request_parts(self) -> dict[str, Any]:
         parts: dict[str, Any] = {}
@@ -246,7 +246,7 @@ class SpcsEndpointOperator(BaseOperator):
             if key == "path":
                 merged["url"] = _join(base, str(value))
             elif key == "url":
-                merged["url"] = _with_scheme(str(value))
+                merged["url"] = with_https_default(str(value))
             elif key == "method":
                 merged["method"] = str(value).upper()
             elif key in _MERGED_PARTS and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
@@ -266,12 +266,6 @@ class SpcsEndpointOperator(BaseOperator):
 
 class ResponseCheckFailed(SpcsError):
     """``response_check`` returned ``False``."""
-
-
-def _with_scheme(url: str) -> str:
-    # SHOW ENDPOINTS gives a bare host, which means https; an explicit scheme (the emulator's
-    # http://127.0.0.1:<port>) is used as given. The hook refuses plain http off loopback.
-    return url if "://" in url else f"https://{url}"
 
 
 def _join(base: str, path: str) -> str:

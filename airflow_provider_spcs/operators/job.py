@@ -17,7 +17,7 @@ from airflow_provider_spcs.core.jobs import (
     generate_job_name,
     parse_started_job_name,
 )
-from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, format_container_details
+from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, failure_message
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
     closing_hook,
@@ -197,7 +197,7 @@ class SpcsExecuteJobOperator(BaseOperator):
             logs = self._collect_logs(name) if ended and self.fetch_logs else []
             if event.status is EventStatus.FAILED:
                 raise SpcsServiceFailedError(
-                    f"Job service {name} {event.message}.\n{format_container_details(event.containers)}{_tail(logs)}",
+                    failure_message(f"Job service {name}", event.message, event.containers, _tail(logs)),
                     status=event.service_status or "FAILED",
                     details=event.containers,
                 )

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, NoReturn
 
 from airflow_provider_spcs.core.errors import SpcsError, SpcsServiceFailedError, SpcsTimeoutError
-from airflow_provider_spcs.core.services import Observation, Outcome, format_container_details
+from airflow_provider_spcs.core.services import Observation, Outcome, failure_message
 
 #: Responses larger than this are not carried through an event (the metadata DB is no blob store).
 MAX_EVENT_TEXT = 1_000_000
@@ -97,7 +97,7 @@ class ServiceEvent:
             return
         if self.status is EventStatus.FAILED:
             raise SpcsServiceFailedError(
-                f"Service {self.service} {self.message}.\n{format_container_details(self.containers)}",
+                failure_message(f"Service {self.service}", self.message, self.containers),
                 status=self.service_status or "UNKNOWN",
                 details=self.containers,
             )

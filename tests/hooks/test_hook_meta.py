@@ -9,8 +9,9 @@ import types
 import pytest
 
 from airflow_provider_spcs._provider_info import UI_FIELD_BEHAVIOUR
+from airflow_provider_spcs.core.endpoints import ingress_provisioned
 from airflow_provider_spcs.core.fields import EXTRA_FIELDS
-from airflow_provider_spcs.hooks.spcs import SpcsHook, is_placeholder_ingress
+from airflow_provider_spcs.hooks.spcs import SpcsHook
 
 
 def test_registration_attributes() -> None:
@@ -88,7 +89,7 @@ def test_dag_side_import_is_light() -> None:
     ],
 )
 def test_placeholder_detection(value: str | None, placeholder: bool) -> None:
-    assert is_placeholder_ingress(value) is placeholder
+    assert ingress_provisioned(value) is not placeholder
 
 
 def test_core_never_imports_airflow() -> None:

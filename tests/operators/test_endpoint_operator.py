@@ -198,9 +198,10 @@ def test_templated_fields_cover_every_request_part() -> None:
 
 
 def test_ingress_host_without_scheme_means_https(spcs: SpcsEmulator, spcs_conn: str) -> None:
-    from airflow_provider_spcs.operators.endpoint import _join, _with_scheme
+    from airflow_provider_spcs.core.accounts import with_https_default
+    from airflow_provider_spcs.operators.endpoint import _join
 
-    assert _with_scheme("abc-org-acct.snowflakecomputing.app") == "https://abc-org-acct.snowflakecomputing.app"
-    assert _with_scheme("http://127.0.0.1:9") == "http://127.0.0.1:9"
+    assert with_https_default("abc-org-acct.snowflakecomputing.app") == "https://abc-org-acct.snowflakecomputing.app"
+    assert with_https_default("http://127.0.0.1:9") == "http://127.0.0.1:9"
     assert _join("https://h/", "/a/b") == "https://h/a/b"
     assert _join("https://h", "") == "https://h"

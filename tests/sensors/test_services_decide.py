@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from airflow_provider_spcs.core.endpoints import endpoints_ready
 from airflow_provider_spcs.core.errors import SpcsApiError
 from airflow_provider_spcs.core.services import (
     Outcome,
@@ -11,7 +12,6 @@ from airflow_provider_spcs.core.services import (
     ServiceStatus,
     container_details,
     decide,
-    endpoints_ready,
     failure_statuses,
     format_container_details,
     observe,
