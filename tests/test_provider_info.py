@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from importlib.metadata import entry_points
 from importlib.resources import files
+from typing import Any
 
 import jsonschema
 
 from airflow_provider_spcs.core.fields import EXTRA_FIELDS
 
 
-def _provider_info() -> dict:
+def _provider_info() -> dict[str, Any]:
     (ep,) = [e for e in entry_points(group="apache_airflow_provider") if e.value.startswith("airflow_provider_spcs")]
-    return ep.load()()
+    info: dict[str, Any] = ep.load()()
+    return info
 
 
 def test_provider_info_validates_against_airflow_schema() -> None:

@@ -17,7 +17,7 @@ from airflow_provider_spcs.core.jobs import (
     generate_job_name,
     parse_started_job_name,
 )
-from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, failure_message
+from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, ServiceWait, failure_message
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
     closing_hook,
@@ -149,8 +149,8 @@ class SpcsExecuteJobOperator(BaseOperator):
                 self.log.warning("Snowflake reported job %s; tracking %s as submitted", started, job.name)
 
             deadline = deadline_after(self.wait_timeout)
-            targets = list(JOB_SUCCESS_STATUSES)
-            event = poll_service_once(self.hook, job.name, targets, deadline=deadline)
+            wait = ServiceWait.of(job.name, JOB_SUCCESS_STATUSES, deadline=deadline)
+            event = poll_service_once(self.hook, wait, log=self.log)
             if event is None and self.deferrable:
                 from airflow_provider_spcs.triggers.spcs import SpcsJobTrigger  # not needed to parse DAGs
 
@@ -165,9 +165,7 @@ class SpcsExecuteJobOperator(BaseOperator):
                     timeout=defer_timeout(deadline),
                 )
             if event is None:
-                event = wait_for_service(
-                    self.hook, job.name, targets, deadline=deadline, poll_interval=self.poll_interval, log=self.log
-                )
+                event = wait_for_service(self.hook, wait, poll_interval=self.poll_interval, log=self.log)
             return self._finish(event)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import types
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_form_widgets_cover_every_extra(monkeypatch: pytest.MonkeyPatch) -> None
         def __init__(self, label: str, widget: object = None, description: str = "") -> None:
             self.label, self.widget, self.description = label, widget, description
 
-    fakes = {
+    fakes: dict[str, dict[str, Any]] = {
         "wtforms": {
             "StringField": type("StringField", (Field,), {}),
             "PasswordField": type("PasswordField", (Field,), {}),
