@@ -32,11 +32,9 @@ def reset_token_caches() -> None:
 
     The parsed key stays cached: the provider parses it once per process by design.
     """
-    from airflow_provider_spcs.core.cache import TOKEN_CACHE
-    from airflow_provider_spcs.core.credentials import clear_jwt_cache
+    from airflow_provider_spcs.core.process import PROCESS
 
-    TOKEN_CACHE.clear()
-    clear_jwt_cache()
+    PROCESS.tokens.clear()
 
 
 class Tutorial:

@@ -20,9 +20,26 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
 
 
-from typing import Any  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 import pytest  # noqa: E402  (after the environment above)
+
+if TYPE_CHECKING:
+    from airflow_provider_spcs.core.process import ProcessState
+
+# The emulator's fixtures (spcs_emulator, spcs, spcs_conn, spcs_conn_factory): opt-in, as for users.
+pytest_plugins = ["airflow_provider_spcs.testing.pytest_plugin"]
+
+
+@pytest.fixture(autouse=True)
+def process() -> Iterator[ProcessState]:
+    """The process state every hook uses, emptied before and after each test (tokens, keys, settings...)."""
+    from airflow_provider_spcs.core.process import PROCESS
+
+    PROCESS.reset()
+    yield PROCESS
+    PROCESS.reset()
 
 
 @pytest.fixture

@@ -104,9 +104,7 @@ def test_every_auth_method_has_a_page() -> None:
 
 def _parameters(cls: type) -> list[str]:
     return [
-        name
-        for name, p in inspect.signature(cls.__init__).parameters.items()
-        if name != "self" and p.kind is p.KEYWORD_ONLY
+        name for name, p in inspect.signature(cls).parameters.items() if name != "self" and p.kind is p.KEYWORD_ONLY
     ]
 
 

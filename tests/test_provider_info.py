@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from importlib.metadata import entry_points
 from importlib.resources import files
+from typing import Any
 
 import jsonschema
 
 from airflow_provider_spcs.core.fields import EXTRA_FIELDS
 
 
-def _provider_info() -> dict:
+def _provider_info() -> dict[str, Any]:
     (ep,) = [e for e in entry_points(group="apache_airflow_provider") if e.value.startswith("airflow_provider_spcs")]
-    return ep.load()()
+    info: dict[str, Any] = ep.load()()
+    return info
 
 
 def test_provider_info_validates_against_airflow_schema() -> None:
@@ -45,3 +47,12 @@ def test_connection_type_declares_every_extra_field() -> None:
         "oauth_refresh_token",
     }
     assert conn_type["ui-field-behaviour"]["relabeling"]["login"] == "User"
+
+
+def test_pytest_plugin_is_opt_in() -> None:
+    # Installing the provider must not load our fixtures into every pytest run of its users.
+    ours = [e for e in entry_points(group="pytest11") if e.value.startswith("airflow_provider_spcs")]
+    assert ours == []
+    import airflow_provider_spcs.testing.pytest_plugin as plugin
+
+    assert callable(plugin.spcs_emulator)

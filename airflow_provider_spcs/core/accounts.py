@@ -214,17 +214,22 @@ def scope_host(url: str) -> str:
     return host
 
 
-def ingress_base_url(value: str) -> str:
-    """Turn an ``ingress_url`` from SHOW ENDPOINTS into a base URL.
+def with_https_default(value: str) -> str:
+    """A bare host (``abc-org-acct.snowflakecomputing.app/path``) means ``https://``; a URL naming its scheme stays as given.
 
-    A bare hostname means ``https://<host>``; a value that names its scheme is used as given.
-
-    :param value: the column value (hostname or URL).
+    This is how SHOW ENDPOINTS reports ingress (a bare hostname) and how the emulator does
+    (``http://127.0.0.1:<port>``). Whether credentials may go there is checked when they are sent.
     """
     value = value.strip()
-    if "://" in value:
-        return value.rstrip("/")
-    return f"https://{value.rstrip('/')}"
+    return value if "://" in value else f"https://{value}"
+
+
+def ingress_base_url(value: str) -> str:
+    """Turn an ``ingress_url`` from SHOW ENDPOINTS (or a user's ``ingress_url``) into a base URL without a trailing slash.
+
+    :param value: the column value (hostname or URL); see :func:`with_https_default`.
+    """
+    return with_https_default(value).rstrip("/")
 
 
 @dataclass(frozen=True)

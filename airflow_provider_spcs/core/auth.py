@@ -1,25 +1,34 @@
-"""SpcsAuth: the one httpx auth flow for SQL API and ingress requests, sync and async.
+"""Authentication as steps: the one way credentials get onto a request, for SQL API and ingress alike.
 
-The flow is written once (:meth:`SpcsAuth.flow`): get a token, attach it, send; on a 401 or a
-redirect to the sign-in page, drop that token, get a new one and send again, once; a second refusal
-is a :class:`SpcsAuthError`. ``sync_auth_flow``/``async_auth_flow`` only differ in how they obtain
-tokens (the cache's thread wait versus an awaitable), as httpx recommends for flows that lock.
+:func:`credential_headers` is the gate every credential passes: it checks where the request goes
+(https, or plain http only to a loopback address), then takes a token from the process-wide cache
+and renders its headers; nothing is sent before it returns. :func:`authorized_send` is built on it:
+get a token, attach it, send; on a 401 or a redirect to the sign-in page, drop that token, get a
+new one and send again, once; a second refusal is a :class:`SpcsAuthError`. Retries
+(:func:`airflow_provider_spcs.core.retry.send_with_retries`) wrap it, so each try goes through the
+gate too. :func:`authorization` serves ``ingress_headers`` (credentials for a client you bring).
+
+:class:`SpcsAuth` adapts the same steps to ``httpx.Auth`` for such clients; the provider itself
+sends through :class:`~airflow_provider_spcs.core.runner.Runner`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from airflow_provider_spcs.core.accounts import is_loopback, scope_host
 from airflow_provider_spcs.core.credentials import ingress_audience
-from airflow_provider_spcs.core.effects import GetToken
+from airflow_provider_spcs.core.effects import GetToken, Send, Steps
 from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsConfigError
-from airflow_provider_spcs.core.runner import Runner
-from airflow_provider_spcs.core.tokens import Token
+
+if TYPE_CHECKING:
+    from airflow_provider_spcs.core.credentials import Credential
+    from airflow_provider_spcs.core.runner import Runner
+    from airflow_provider_spcs.core.tokens import Token
 
 _SIGN_IN_MARKERS = ("login", "signin", "sign-in", "sign_in", "oauth/authorize", "authorize")
 
@@ -49,10 +58,79 @@ def _server_code(response: httpx.Response) -> str | None:
     return str(code) if code else None
 
 
-class SpcsAuth(httpx.Auth):
-    """Attach the runner's credential to each request; re-authenticate once when refused.
+def audience_of(url: httpx.URL) -> str:
+    """The ingress token audience for ``url``: ``ingress:<host[:port]>``."""
+    return ingress_audience(scope_host(str(url)))
 
-    :param runner: resolves tokens (process-wide cache) for the credential.
+
+def check_destination(url: httpx.URL) -> None:
+    """Refuse to send credentials anywhere they must not go (before a byte is sent).
+
+    :raises SpcsConfigError: plain http to a host that is not a loopback address.
+    """
+    if url.scheme != "https" and not is_loopback(url.host):
+        raise SpcsConfigError("url", f"refusing to send credentials over {url.scheme}:// to {url.host}; use https://")
+
+
+def credential_headers(
+    credential: Credential, url: httpx.URL, audience: str, *, reject: Token | None = None
+) -> Steps[tuple[Token, dict[str, str]]]:
+    """The gate: check the destination, then a token for ``audience`` and the headers that present it.
+
+    :param credential: the connection's credential.
+    :param url: where the credential is going.
+    :param audience: ``"sql"`` or ``ingress:<host[:port]>``.
+    :param reject: a token the server just refused (the cache drops it and fetches another).
+    """
+    check_destination(url)
+    token: Token = yield GetToken(audience, reject)
+    return token, credential.headers(audience, token)
+
+
+def authorization(credential: Credential, url: str) -> Steps[dict[str, str]]:
+    """Headers that authenticate a request to ``url``'s ingress host (for a client you bring yourself)."""
+    target = httpx.URL(url)
+    _token, headers = yield from credential_headers(credential, target, audience_of(target))
+    return headers
+
+
+def authorized_send(
+    credential: Credential, request: httpx.Request, audience: str | None = None
+) -> Steps[httpx.Response]:
+    """Send ``request`` with the credential; re-authenticate once when the server refuses it.
+
+    :param credential: the connection's credential.
+    :param request: the request, without credentials.
+    :param audience: ``"sql"``, or ``None`` for the ingress audience of ``request.url``.
+    :raises SpcsAuthError: refused again after re-authenticating (401 or sign-in redirect).
+    :raises SpcsConfigError: the destination may not receive credentials (see :func:`check_destination`).
+    """
+    audience = audience or audience_of(request.url)
+    token, headers = yield from credential_headers(credential, request.url, audience)
+    request.headers.update(headers)
+    response: httpx.Response = yield Send(request)
+    if not _refused(response):
+        return response
+    token, headers = yield from credential_headers(credential, request.url, audience, reject=token)
+    request.headers.update(headers)
+    response = yield Send(request)
+    if _refused(response):
+        what = "redirected to sign-in" if response.is_redirect else f"HTTP {response.status_code}"
+        raise SpcsAuthError(
+            f"{request.url.host} refused the {credential.method} credential ({what}) after re-authenticating once",
+            status_code=response.status_code,
+            code=_server_code(response),
+        )
+    return response
+
+
+class SpcsAuth(httpx.Auth):
+    """:func:`authorized_send` as an ``httpx.Auth``, for an httpx client of your own.
+
+    ``httpx.Client(auth=SpcsAuth(hook.get_runner()))``: tokens come from the process-wide cache,
+    exactly as for the hook's own requests. Retries are the client's business here.
+
+    :param runner: the hook's runner (its credential and token cache).
     :param audience: ``"sql"``, or ``None`` to derive ``ingress:<host[:port]>`` from each request URL.
     """
 
@@ -65,58 +143,32 @@ class SpcsAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"SpcsAuth({self.runner.credential!r}, audience={self.audience!r})"
 
-    def audience_for(self, request: httpx.Request) -> str:
-        """The token audience of ``request``."""
-        return self.audience or ingress_audience(scope_host(str(request.url)))
-
-    def flow(self, request: httpx.Request) -> Generator[GetToken | httpx.Request, Any, None]:
-        """The shared flow: yields ``GetToken`` (answered with a Token) or the request (answered with its response)."""
-        host = request.url.host
-        if request.url.scheme != "https" and not is_loopback(host):
-            raise SpcsConfigError(
-                "url", f"refusing to send credentials over {request.url.scheme}:// to {host}; use https://"
-            )
-        audience = self.audience_for(request)
-        token: Token = yield GetToken(audience)
-        request.headers.update(self.runner.credential.headers(audience, token))
-        response: httpx.Response = yield request
-        if not _refused(response):
-            return
-        token = yield GetToken(audience, reject=token)
-        request.headers.update(self.runner.credential.headers(audience, token))
-        response = yield request
-        if _refused(response):
-            what = "redirected to sign-in" if response.is_redirect else f"HTTP {response.status_code}"
-            raise SpcsAuthError(
-                f"{host} refused the {self.runner.credential.method} credential ({what}) after re-authenticating once",
-                status_code=response.status_code,
-                code=_server_code(response),
-            )
-
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        flow = self.flow(request)
+        steps = authorized_send(self.runner.credential, request, self.audience)
         reply: Any = None
         while True:
             try:
-                item = flow.send(reply)
+                effect = steps.send(reply)
             except StopIteration:
                 return
-            if isinstance(item, GetToken):
-                reply = self.runner.token(item.audience, item.reject)
-            else:
-                reply = yield item
-                reply.read()
+            if isinstance(effect, Send):
+                reply = yield effect.request
+            elif isinstance(effect, GetToken):
+                reply = self.runner.token(effect.audience, effect.reject)
+            else:  # pragma: no cover - authorized_send yields nothing else
+                raise TypeError(f"unexpected effect {effect!r}")
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        flow = self.flow(request)
+        steps = authorized_send(self.runner.credential, request, self.audience)
         reply: Any = None
         while True:
             try:
-                item = flow.send(reply)
+                effect = steps.send(reply)
             except StopIteration:
                 return
-            if isinstance(item, GetToken):
-                reply = await self.runner.atoken(item.audience, item.reject)
-            else:
-                reply = yield item
-                await reply.aread()
+            if isinstance(effect, Send):
+                reply = yield effect.request
+            elif isinstance(effect, GetToken):
+                reply = await self.runner.atoken(effect.audience, effect.reject)
+            else:  # pragma: no cover - authorized_send yields nothing else
+                raise TypeError(f"unexpected effect {effect!r}")

@@ -1,8 +1,10 @@
-"""The process-wide token cache: one fetch per key at a time, across threads and asyncio tasks.
+"""The token cache: one fetch per key at a time, across threads and asyncio tasks.
 
 Concurrent callers that find no fresh token for a key share a single in-flight fetch
 (:class:`~airflow_provider_spcs.core.singleflight.SingleFlight`), so fifty triggers asking for the
-same ingress host cause one token exchange, not fifty.
+same ingress host cause one token exchange, not fifty. Every kept token follows one rule: used
+while FRESH, renewed once STALE (see :class:`~airflow_provider_spcs.core.tokens.Token`). The
+process's cache is :attr:`airflow_provider_spcs.core.process.ProcessState.tokens`.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ class TokenCache:
         for token in dropped:
             _release(token, wait=True)
 
+    def tokens(self) -> list[Token]:
+        """The tokens kept now (tests check that none of them leaks anywhere)."""
+        with self._lock:
+            return list(self._tokens.values())
+
     def _fresh(self, key: Hashable, reject: Token | None) -> Token | None:
         """The cached token if still usable; a token the server refused is dropped first."""
         with self._lock:
@@ -107,7 +114,3 @@ class TokenCache:
             return token
 
         return self._fresh(key, reject) or await self._flight.arun(key, fetch_once)
-
-
-TOKEN_CACHE = TokenCache()
-"""The cache every hook in this process shares."""

@@ -23,6 +23,7 @@ from airflow_provider_spcs.core.accounts import (
     require_secure_url,
     split_host_port,
 )
+from airflow_provider_spcs.core.booleans import parse_boolean
 from airflow_provider_spcs.core.connection_values import (
     SNOWFLAKE_CONN_TYPE,
     SPCS_CONN_TYPE,
@@ -38,8 +39,6 @@ from airflow_provider_spcs.core.snowflake_connection import read_snowflake_conne
 
 AuthMethod = Literal["key_pair", "pat", "spcs_token", "oauth", "password"]
 
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off", ""}
 
 _READERS: Mapping[str, Callable[..., ConnectionValues]] = {
     SPCS_CONN_TYPE: read_spcs_connection,
@@ -69,13 +68,10 @@ _TEXT_SETTINGS = (
 def _flag(value: str | None, field_name: str) -> bool:
     if value is None:
         return False
-    lowered = value.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise SpcsConfigError(field_name, "expected true or false")
-
+    flag = parse_boolean(value)
+    if flag is None:
+        raise SpcsConfigError(field_name, "expected true or false")
+    return flag
 
 def _check_text(name: str, value: str | None, setting: str) -> None:
     """Refuse control characters in a single-line setting, and non-ASCII in a header secret."""

@@ -199,15 +199,3 @@ class ConnectorSession:
         """Log out (blocking); the next query logs in again."""
         with self._lock:
             self._discard()
-
-
-def run_query(kwargs: Mapping[str, Any], statement: str) -> list[dict[str, Any]]:
-    """Log in, run one statement, log out (blocking). See :class:`ConnectorSession` to reuse a login.
-
-    :raises SpcsSqlError: the statement failed (code, SQL state and message from Snowflake).
-    """
-    connection = connect(kwargs)
-    try:
-        return execute(connection, statement)
-    finally:
-        connection.close()

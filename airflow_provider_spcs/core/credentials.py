@@ -2,29 +2,33 @@
 
 Audiences: ``"sql"`` (SQL API ``Authorization: Bearer``) and ``"ingress:<host[:port]>"`` (SPCS public
 endpoints, ``Authorization: Snowflake Token="..."``). Fetches are effect generators (see
-:mod:`.effects`), so the same code runs sync and async. Tokens go through the process-wide cache.
+:mod:`.effects`), so the same code runs sync and async. Tokens go through the process-wide cache
+under the typed keys below (:meth:`Credential.cache_key`); a credential whose tokens must not be
+kept (a PAT sent as is, the SPCS token file, which rotates) returns no key and is asked every time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Hashable
-from typing import Any, ClassVar, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 
 from airflow_provider_spcs.core.accounts import jwt_account
 from airflow_provider_spcs.core.config import SpcsConfig
 from airflow_provider_spcs.core.connector import location_kwargs, open_session
-from airflow_provider_spcs.core.effects import Blocking, GetToken, Steps
+from airflow_provider_spcs.core.effects import Blocking, GetToken, Steps, done, send
 from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsConfigError, SpcsTokenExchangeError
 from airflow_provider_spcs.core.retry import RetryPolicy, send_with_retries
 from airflow_provider_spcs.core.secrets import report_secret
 from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock, Token, jwt_expiry
 from airflow_provider_spcs.core.version import USER_AGENT
+
+if TYPE_CHECKING:
+    from airflow_provider_spcs.core.keys import KeyCache
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +37,7 @@ T = TypeVar("T")
 SQL = "sql"
 INGRESS_PREFIX = "ingress:"
 JWT_LIFETIME = 59 * 60
-JWT_RENEW_AFTER = 54 * 60
-"""Key-pair JWTs live 59 minutes and are re-signed after 54 (Snowflake's own sample does the same)."""
+"""Key-pair JWTs live 59 minutes (Snowflake accepts at most an hour); re-signed once stale, like any token."""
 DEFAULT_EXCHANGED_LIFETIME = 600.0
 """Assumed lifetime of an exchanged token whose ``exp`` cannot be read: short enough to be safe."""
 DEFAULT_FILE_TOKEN_LIFETIME = 300.0
@@ -47,10 +50,48 @@ def ingress_audience(scope_host: str) -> str:
     return INGRESS_PREFIX + scope_host
 
 
-def done(value: T) -> Steps[T]:
-    """Steps that need no effect and just return ``value``."""
-    return value
-    yield  # unreachable: makes this function a generator
+@dataclass(frozen=True)
+class TokenKey:
+    """A token of one identity for one audience (exchanged ingress tokens, sessions, OAuth grants).
+
+    :param method: the auth method.
+    :param account_url: where the token was obtained.
+    :param account: the account, uppercase.
+    :param user: the user, uppercase (``""`` for none).
+    :param role: the role the token is scoped to (``""`` for the default role).
+    :param audience: ``"sql"``, ``"ingress:<host[:port]>"`` or ``"session"`` (one session for every host).
+    :param secret: a digest of the secret the token comes from, so a rotated secret gets a new token.
+    """
+
+    method: str
+    account_url: str
+    account: str
+    user: str
+    role: str
+    audience: str
+    secret: str = ""
+
+
+@dataclass(frozen=True)
+class JwtKey:
+    """A key-pair JWT: one per account, user and public-key fingerprint (a rotated key gets its own)."""
+
+    account: str
+    user: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class GrantKey:
+    """An access token from an OAuth server's grant, shared by connections with the same client and grant."""
+
+    endpoint: str
+    client_id: str
+    scope: str
+    secret: str
+
+
+CacheKey = TokenKey | JwtKey | GrantKey
 
 
 def _digest(value: str | None) -> str:
@@ -90,10 +131,10 @@ class Credential(ABC):
         """Whether statements go through the SQL API (else through a connector cursor)."""
         return self.sql_token_type is not None
 
-    def cache_key(self, audience: str) -> Hashable | None:
+    def cache_key(self, audience: str) -> CacheKey | None:
         """Process-wide cache key for ``audience``; ``None`` means fetch every time."""
         c = self.config
-        return (self.method, c.account_url, c.account.upper(), (c.user or "").upper(), c.role or "", audience)
+        return TokenKey(self.method, c.account_url, c.account.upper(), (c.user or "").upper(), c.role or "", audience)
 
     @abstractmethod
     def fetch(self, audience: str) -> Steps[Token]:
@@ -143,7 +184,7 @@ class Credential(ABC):
         url = f"{self.config.account_url}/oauth/token"
         headers = {"Accept": "*/*", "User-Agent": USER_AGENT}
         response = yield from send_with_retries(
-            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy
+            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy, send=send
         )
         if response.status_code != 200:
             raise SpcsTokenExchangeError(
@@ -187,10 +228,6 @@ def _error_detail(response: httpx.Response) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
-_jwts: dict[tuple[str, str, str], Token] = {}
-_jwt_lock = threading.Lock()
-
-
 class KeyPairCredential(Credential):
     """Key-pair JWT: Bearer on the SQL API; exchanged at ``/oauth/token`` for an ingress token."""
 
@@ -204,12 +241,16 @@ class KeyPairCredential(Credential):
         policy: RetryPolicy | None = None,
         clock: Clock = SYSTEM_CLOCK,
         timeout: float = 30.0,
+        keys: KeyCache | None = None,
     ) -> None:
         from airflow_provider_spcs.core.keys import load_private_key
 
         super().__init__(config, policy=policy, clock=clock, timeout=timeout)
         self.key = load_private_key(
-            content=config.private_key_content, path=config.private_key_file, passphrase=config.private_key_passphrase
+            content=config.private_key_content,
+            path=config.private_key_file,
+            passphrase=config.private_key_passphrase,
+            cache=keys,
         )
 
     def claims(self, now: int) -> dict[str, Any]:
@@ -217,31 +258,25 @@ class KeyPairCredential(Credential):
         sub = f"{jwt_account(self.config.account)}.{(self.config.user or '').upper()}"
         return {"iss": f"{sub}.{self.key.fingerprint}", "sub": sub, "iat": now, "exp": now + JWT_LIFETIME}
 
-    def jwt(self) -> Token:
-        """The current JWT, re-signed only once it is older than 54 minutes (shared per process)."""
-        now = self.clock()
-        cache_key = (jwt_account(self.config.account), (self.config.user or "").upper(), self.key.fingerprint)
-        with _jwt_lock:
-            cached = _jwts.get(cache_key)
-            if cached is not None and now < cached.issued_at + JWT_RENEW_AFTER and now < cached.expires_at:
-                return cached
-            import jwt
+    def sign(self) -> Token:
+        """A new JWT, issued now (callers take it from the token cache, which re-signs only when stale)."""
+        import jwt
 
-            issued = int(now)
-            value = jwt.encode(self.claims(issued), self.key.private_key, algorithm="RS256")
-            report_secret(value)
-            token = Token(value, issued + JWT_LIFETIME, issued, "jwt")
-            _jwts[cache_key] = token
-            return token
+        issued = int(self.clock())
+        value = jwt.encode(self.claims(issued), self.key.private_key, algorithm="RS256")
+        report_secret(value)
+        return Token(value, issued + JWT_LIFETIME, issued, "jwt")
 
-    def cache_key(self, audience: str) -> Hashable | None:
-        # The JWT has its own (re-sign when stale) cache; only exchanged tokens use the shared one.
-        return None if audience == SQL else super().cache_key(audience)
+    def cache_key(self, audience: str) -> CacheKey | None:
+        if audience == SQL:
+            return JwtKey(jwt_account(self.config.account), (self.config.user or "").upper(), self.key.fingerprint)
+        return super().cache_key(audience)
 
     def fetch(self, audience: str) -> Steps[Token]:
         if audience == SQL:
-            return (yield from done(self.jwt()))
-        form = {"grant_type": JWT_BEARER, "assertion": self.jwt().value, "scope": self._scope(audience)}
+            return (yield from done(self.sign()))
+        jwt: Token = yield GetToken(SQL)
+        form = {"grant_type": JWT_BEARER, "assertion": jwt.value, "scope": self._scope(audience)}
         return (yield from self._exchange(form))
 
     def _connect_credentials(self) -> Steps[dict[str, Any]]:
@@ -258,10 +293,19 @@ class PatCredential(Credential):
         assert self.config.token  # guaranteed by SpcsConfig validation
         return self.config.token
 
-    def cache_key(self, audience: str) -> Hashable | None:
+    def cache_key(self, audience: str) -> CacheKey | None:
         if audience == SQL or not self.config.pat_exchange:
             return None
-        return (*super().cache_key(audience), _digest(self._pat()))  # type: ignore[misc]
+        c = self.config
+        return TokenKey(
+            self.method,
+            c.account_url,
+            c.account.upper(),
+            (c.user or "").upper(),
+            c.role or "",
+            audience,
+            _digest(self._pat()),
+        )
 
     def fetch(self, audience: str) -> Steps[Token]:
         if audience == SQL or not self.config.pat_exchange:
@@ -281,7 +325,7 @@ class PatCredential(Credential):
 class _SessionIngress(Credential):
     """Methods that reach ingress with a connector session token (one session shared by all hosts)."""
 
-    def cache_key(self, audience: str) -> Hashable | None:
+    def cache_key(self, audience: str) -> CacheKey | None:
         return super().cache_key("session" if audience.startswith(INGRESS_PREFIX) else audience)
 
 
@@ -308,7 +352,7 @@ class SpcsTokenCredential(_SessionIngress):
         now = self.clock()
         return Token(value, jwt_expiry(value) or now + DEFAULT_FILE_TOKEN_LIFETIME, now, "spcs_token")
 
-    def cache_key(self, audience: str) -> Hashable | None:
+    def cache_key(self, audience: str) -> CacheKey | None:
         return None if audience == SQL else super().cache_key(audience)
 
     def fetch(self, audience: str) -> Steps[Token]:
@@ -327,13 +371,13 @@ class OAuthCredential(_SessionIngress):
     method = "oauth"
     sql_token_type = "OAUTH"
 
-    def cache_key(self, audience: str) -> Hashable | None:
+    def cache_key(self, audience: str) -> CacheKey | None:
         c = self.config
         if audience == SQL:
             if c.oauth_grant is None:
                 return None
             secret = c.oauth_refresh_token or c.oauth_client_secret
-            return ("oauth-grant", c.oauth_token_endpoint, c.oauth_client_id, c.oauth_scope, _digest(secret))
+            return GrantKey(c.oauth_token_endpoint or "", c.oauth_client_id or "", c.oauth_scope or "", _digest(secret))
         return super().cache_key(audience)
 
     def fetch(self, audience: str) -> Steps[Token]:
@@ -360,7 +404,7 @@ class OAuthCredential(_SessionIngress):
         url = c.oauth_token_endpoint
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         response = yield from send_with_retries(
-            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy
+            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy, send=send
         )
         try:
             body = response.json() if response.status_code == 200 else None
@@ -414,6 +458,7 @@ def credential_for(
     policy: RetryPolicy | None = None,
     clock: Clock = SYSTEM_CLOCK,
     timeout: float = 30.0,
+    keys: KeyCache | None = None,
 ) -> Credential:
     """Build the credential for ``config.auth_method`` (loads and parses a private key: blocking).
 
@@ -421,12 +466,9 @@ def credential_for(
     :param policy: retry policy for token endpoints.
     :param clock: time source (epoch seconds).
     :param timeout: connector login timeout in seconds.
+    :param keys: where parsed private keys are kept (the process state's; ``None`` parses every time).
     :raises SpcsConfigError: the key cannot be used (see :mod:`.keys`).
     """
+    if config.auth_method == "key_pair":
+        return KeyPairCredential(config, policy=policy, clock=clock, timeout=timeout, keys=keys)
     return _CLASSES[config.auth_method](config, policy=policy, clock=clock, timeout=timeout)
-
-
-def clear_jwt_cache() -> None:
-    """Forget signed JWTs (tests)."""
-    with _jwt_lock:
-        _jwts.clear()

@@ -10,33 +10,100 @@
     │   └── SpcsSqlError                 a statement failed (SQL API 422); .sql_state, .statement_handle
     ├── SpcsNotReadyError                the thing asked for exists but is not ready (endpoint provisioning)
     ├── SpcsServiceFailedError           a service or job reached a failure status; .status, .details
-    └── SpcsTimeoutError (TimeoutError)  a deadline passed
+    ├── SpcsTimeoutError (TimeoutError)  a deadline passed
+    └── ResponseCheckFailed              an endpoint operator's ``response_check`` returned False
+
+Every error crosses the triggerer → worker boundary whole: :meth:`SpcsError.to_dict` gives a small
+JSON dict (class name, message, fields) and :meth:`SpcsError.from_dict` rebuilds the same class with
+the same fields, so a deferred task fails exactly as the synchronous one would.
 
 Messages never contain a secret: build them from setting names, statuses and server codes only.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+__all__ = [
+    "ResponseCheckFailed",
+    "SpcsApiError",
+    "SpcsAuthError",
+    "SpcsConfigError",
+    "SpcsError",
+    "SpcsNotReadyError",
+    "SpcsServiceFailedError",
+    "SpcsSqlError",
+    "SpcsTimeoutError",
+    "SpcsTokenExchangeError",
+]
 
 
 class SpcsError(Exception):
-    """Base class of every error this provider raises."""
+    """Base class of every error this provider raises.
+
+    :param message: what went wrong (never a secret).
+    """
+
+    fields: ClassVar[tuple[str, ...]] = ()
+    """Constructor keywords kept by :meth:`to_dict` (each is an attribute of the same name)."""
+
+    def __init__(self, message: str = "") -> None:
+        self.message = message
+        super().__init__(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"type": <class name>, "message": ..., <field>: ...}``: JSON values only."""
+        return {"type": type(self).__name__, "message": self.message, **{f: getattr(self, f) for f in self.fields}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SpcsError:
+        """Rebuild the error :meth:`to_dict` described; an unknown type becomes a plain :class:`SpcsError`."""
+        kind = _error_classes().get(str(data.get("type")), SpcsError)
+        values = {f: data[f] for f in kind.fields if f in data}
+        return kind._rebuild(str(data.get("message") or ""), values)
+
+    @classmethod
+    def _rebuild(cls, message: str, values: dict[str, Any]) -> SpcsError:
+        return cls(message, **values)
+
+
+def _error_classes() -> dict[str, type[SpcsError]]:
+    found: dict[str, type[SpcsError]] = {}
+    todo: list[type[SpcsError]] = [SpcsError]
+    while todo:
+        cls = todo.pop()
+        found[cls.__name__] = cls
+        todo.extend(cls.__subclasses__())
+    return found
 
 
 class SpcsConfigError(SpcsError, ValueError):
     """A connection setting is missing, invalid, or conflicts with another.
 
     :param field: the setting to fix (e.g. ``extra.private_key_file``); part of the message.
+    :param message: what is wrong with it.
     """
+
+    fields = ("field",)
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
-        super().__init__(f"{field}: {message}")
+        super().__init__(message)
+        self.args = (f"{field}: {message}",)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    @classmethod
+    def _rebuild(cls, message: str, values: dict[str, Any]) -> SpcsError:
+        return cls(str(values.get("field") or "?"), message)
 
 
 class SpcsAuthError(SpcsError):
     """Authentication failed: credentials rejected, expired, or the request was sent to sign-in."""
+
+    fields = ("status_code", "code")
 
     def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None) -> None:
         self.status_code = status_code
@@ -46,6 +113,8 @@ class SpcsAuthError(SpcsError):
 
 class SpcsTokenExchangeError(SpcsAuthError):
     """The token endpoint refused to issue a token."""
+
+    fields = ("status_code", "error")
 
     def __init__(self, message: str, *, status_code: int | None = None, error: str | None = None) -> None:
         self.error = error
@@ -57,8 +126,11 @@ class SpcsApiError(SpcsError):
 
     :param status_code: HTTP status (``None`` for connection errors).
     :param code: Snowflake error code from the body, when there is one (e.g. ``390505``).
+    :param request_id: the request id Snowflake or the endpoint reported, if any.
     :param retryable: whether trying again later may succeed (429, 503, 504, connection errors).
     """
+
+    fields = ("status_code", "code", "request_id", "retryable")
 
     def __init__(
         self,
@@ -78,6 +150,8 @@ class SpcsApiError(SpcsError):
 
 class SpcsSqlError(SpcsApiError):
     """A SQL statement failed (SQL API 422, or a connector ProgrammingError)."""
+
+    fields = ("code", "sql_state", "statement_handle", "status_code")
 
     def __init__(
         self,
@@ -104,6 +178,8 @@ class SpcsServiceFailedError(SpcsError):
     :param details: per-container facts (status, message, restart count, last exit code).
     """
 
+    fields = ("status", "details")
+
     def __init__(self, message: str, *, status: str, details: list[dict[str, Any]] | None = None) -> None:
         self.status = status
         self.details = details or []
@@ -112,3 +188,7 @@ class SpcsServiceFailedError(SpcsError):
 
 class SpcsTimeoutError(SpcsError, TimeoutError):
     """A deadline passed before the awaited condition was met."""
+
+
+class ResponseCheckFailed(SpcsError):
+    """``response_check`` returned ``False`` for an endpoint's response."""

@@ -75,3 +75,45 @@ def parse_object_name(name: str, *, field: str = "service") -> QualifiedName:
             raise SpcsConfigError(field, f"expected name, schema.name or db.schema.name, got {name!r}")
         pos += 1
     return QualifiedName(tuple(parts))
+
+
+def service_name(name: str | QualifiedName, *, field: str = "service") -> QualifiedName:
+    """``name`` parsed (see :func:`parse_object_name`), or returned as is when it already is one."""
+    return name if isinstance(name, QualifiedName) else parse_object_name(name, field=field)
+
+
+# --- literals ------------------------------------------------------------------------------------
+
+_BARE = re.compile(r"[A-Z_][A-Z0-9_$]*")
+
+
+def string_literal(value: str, *, field: str) -> str:
+    """Single-quote ``value`` for SQL, escaping backslashes and quotes.
+
+    :param field: the parameter to blame in the error.
+    :raises SpcsConfigError: for control characters, which no file name or comment needs.
+    """
+    if any(ord(c) < 32 for c in value):
+        raise SpcsConfigError(field, "control characters are not allowed")
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def name_argument(name: QualifiedName, *, field: str = "service") -> str:
+    """The string-literal form of a name for ``SYSTEM$`` functions: bare parts when they are plain."""
+    text = ".".join(p if _BARE.fullmatch(p) else '"' + p.replace('"', '""') + '"' for p in name.parts)
+    return string_literal(text, field=field)
+
+
+def dollar_quoted(text: str, *, field: str, what: str = "the text", hint: str = "") -> str:
+    """``$$<text>$$`` on lines of their own; dollar-quoted text has no escape, so ``$$`` inside is refused.
+
+    :param field: the parameter to blame in the error.
+    :param what: how the error names the text (``an inline specification``).
+    :param hint: how to avoid the error, appended to it.
+    :raises SpcsConfigError: ``text`` is empty or contains ``$$``.
+    """
+    if not text.strip():
+        raise SpcsConfigError(field, f"{what} is empty")
+    if "$$" in text:
+        raise SpcsConfigError(field, f"{what} cannot contain '$$'" + (f"; {hint}" if hint else ""))
+    return "$$\n" + text.strip("\n") + "\n$$"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from airflow_provider_spcs.core.auth import authorized_send
 from airflow_provider_spcs.core.effects import Steps
 from airflow_provider_spcs.core.errors import SpcsApiError
 from airflow_provider_spcs.core.retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPolicy, send_with_retries
+
+if TYPE_CHECKING:
+    from airflow_provider_spcs.core.credentials import Credential
 
 _REQUEST_KWARGS = frozenset({"params", "headers", "cookies", "content", "data", "files", "json", "timeout"})
 
@@ -48,24 +52,27 @@ def check_response(response: httpx.Response) -> httpx.Response:
 
 
 def call(
+    credential: Credential,
     method: str,
     url: str,
     *,
-    auth: httpx.Auth,
     policy: RetryPolicy,
     raise_for_status: bool = True,
     **kwargs: Any,
 ) -> Steps[httpx.Response]:
     """Send one authenticated ingress request; retries follow :mod:`.retry` (POST/PATCH only when safe).
 
+    :param credential: the connection's credential (see :func:`~airflow_provider_spcs.core.auth.authorized_send`).
     :param method: HTTP method.
     :param url: full URL on the ingress host.
-    :param auth: the ingress auth flow.
     :param policy: retry policy.
     :param raise_for_status: raise :class:`SpcsApiError` for non-2xx (default) or return the response.
     """
     idempotent = method.upper() in IDEMPOTENT_METHODS
     response = yield from send_with_retries(
-        lambda _attempt: build_request(method, url, **kwargs), policy, auth=auth, idempotent=idempotent
+        lambda _attempt: build_request(method, url, **kwargs),
+        policy,
+        send=lambda request: authorized_send(credential, request),
+        idempotent=idempotent,
     )
     return check_response(response) if raise_for_status else response

@@ -1,7 +1,9 @@
 """Private keys for key-pair auth: load PEM text, base64 of PEM, or a file; fingerprint the public half.
 
-Parsing an RSA key is slow-ish and the key never changes during a run, so each distinct key (by
-content hash, or by path + mtime + size) is parsed once per process.
+Parsing an RSA key is slow-ish and the key rarely changes, so each distinct key (by content hash,
+or by path + mtime + size + content hash) is parsed once and kept in a :class:`KeyCache` (the
+process state's, see :mod:`.process`): a rotated key file has a new mtime or content, so it is
+parsed again on the next credential set-up.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,10 +26,6 @@ MIN_RSA_BITS = 2048
 MAX_KEY_FILE_BYTES = 64 * 1024
 """Largest ``private_key_file`` read: a 16384-bit RSA key in PEM is under 13 KB."""
 KEY_FILE_WHAT = "a PEM private key file"
-
-_cache: dict[tuple[str, ...], LoadedKey] = {}
-_cache_lock = threading.Lock()
-_parse_count = 0
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,6 @@ def public_key_fingerprint(private_key: RSAPrivateKey) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
 
 
-def parse_count() -> int:
-    """How many keys this process has parsed (tests use it to prove the cache works)."""
-    return _parse_count
-
-
 def _pem_bytes(content: str, field_name: str) -> bytes:
     text = content.strip()
     if len(text) > 2 * MAX_KEY_FILE_BYTES:  # base64 of the largest PEM is 4/3 of it
@@ -70,7 +64,6 @@ def _pem_bytes(content: str, field_name: str) -> bytes:
 
 
 def _parse(pem: bytes, passphrase: str | None, field_name: str) -> LoadedKey:
-    global _parse_count
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
@@ -108,7 +101,6 @@ def _parse(pem: bytes, passphrase: str | None, field_name: str) -> LoadedKey:
         raise SpcsConfigError(
             field_name, f"RSA key has {key.key_size} bits; Snowflake requires at least {MIN_RSA_BITS}"
         )
-    _parse_count += 1
     return LoadedKey(private_key=key, fingerprint=public_key_fingerprint(key), bits=key.key_size)
 
 
@@ -120,31 +112,65 @@ def _digest(*parts: str | bytes | None) -> str:
     return h.hexdigest()
 
 
-def load_private_key(*, content: str | None, path: str | None, passphrase: str | None) -> LoadedKey:
-    """Load (once per process) the key from ``content`` (PEM or base64 of PEM) or from the file ``path``.
+@dataclass(frozen=True)
+class KeyId:
+    """Which key: a digest of the PEM and passphrase, and for a file its path, mtime and size."""
+
+    digest: str
+    path: str | None = None
+    mtime_ns: int = 0
+    size: int = 0
+
+
+class KeyCache:
+    """Parsed private keys by :class:`KeyId`; parsing happens outside the lock (it is CPU only)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[KeyId, LoadedKey] = {}
+        self._lock = threading.Lock()
+        self.parses = 0
+        """How many keys were parsed (tests and benchmarks read it)."""
+
+    def get(self, key_id: KeyId, parse: Callable[[], LoadedKey]) -> LoadedKey:
+        """The key under ``key_id``, parsing it with ``parse`` if it is not known yet."""
+        with self._lock:
+            cached = self._keys.get(key_id)
+        if cached is not None:
+            return cached
+        loaded = parse()
+        with self._lock:
+            self.parses += 1
+            return self._keys.setdefault(key_id, loaded)
+
+    def clear(self) -> None:
+        """Forget every parsed key."""
+        with self._lock:
+            self._keys.clear()
+
+
+def load_private_key(
+    *, content: str | None, path: str | None, passphrase: str | None, cache: KeyCache | None = None
+) -> LoadedKey:
+    """Load the key from ``content`` (PEM or base64 of PEM) or from the file ``path``; parsed once per ``cache``.
 
     :param content: PEM text or base64 of the PEM.
     :param path: path to a PEM file (used when ``content`` is empty).
     :param passphrase: passphrase for an encrypted key.
+    :param cache: where parsed keys are kept (``None``: parse every time).
     :raises SpcsConfigError: unreadable, non-regular or over-64-KB file, not PKCS#8 PEM, missing or wrong
         passphrase, not RSA >= 2048.
     """
     if content:
         field_name = "extra.private_key_content"
         pem = _pem_bytes(content, field_name)
-        key_id: tuple[str, ...] = ("content", _digest(pem, passphrase))
+        key_id = KeyId(_digest(pem, passphrase))
     elif path:
         field_name = "extra.private_key_file"
         data, stat = read_small_file(path, field_name, what=KEY_FILE_WHAT, limit=MAX_KEY_FILE_BYTES)
         pem = data.strip()
-        key_id = ("file", path, str(stat.st_mtime_ns), str(stat.st_size), _digest(pem, passphrase))
+        key_id = KeyId(_digest(pem, passphrase), path, stat.st_mtime_ns, stat.st_size)
     else:
         raise SpcsConfigError("extra.private_key_content", "no private key given")
-    with _cache_lock:
-        cached = _cache.get(key_id)
-    if cached is not None:
-        return cached
-    loaded = _parse(pem, passphrase, field_name)
-    with _cache_lock:
-        _cache.setdefault(key_id, loaded)
-    return loaded
+    if cache is None:
+        return _parse(pem, passphrase, field_name)
+    return cache.get(key_id, lambda: _parse(pem, passphrase, field_name))

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from airflow_provider_spcs.core.effects import Send, Sleep, Steps
+from airflow_provider_spcs.core import effects
+from airflow_provider_spcs.core.effects import Sleep, Steps
 from airflow_provider_spcs.core.errors import SpcsApiError
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 503, 504})
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+"""Methods that may safely run twice (RFC 9110 section 9.2.2): retried like GET, and safe to defer."""
 # These errors happen before the request leaves the client, so retrying cannot run anything twice.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -78,7 +80,7 @@ def send_with_retries(
     build: Callable[[int], httpx.Request],
     policy: RetryPolicy,
     *,
-    auth: httpx.Auth | None = None,
+    send: Callable[[httpx.Request], Steps[httpx.Response]] = effects.send,
     idempotent: bool = True,
 ) -> Steps[httpx.Response]:
     """Send the request made by ``build(attempt)``, retrying what the policy allows.
@@ -88,7 +90,8 @@ def send_with_retries(
 
     :param build: makes the request for try number ``attempt`` (1-based), e.g. to add ``retry=true``.
     :param policy: the retry policy.
-    :param auth: auth flow to send with.
+    :param send: the steps that send one try: as it is (token endpoints), or with credentials
+        (:func:`airflow_provider_spcs.core.auth.authorized_send`).
     :param idempotent: whether a repeat is harmless (GET, or SQL API with ``requestId``).
     :return: the final response (possibly a non-2xx one; callers map it to errors).
     :raises SpcsApiError: the host could not be reached after the allowed tries (``retryable=True``).
@@ -98,7 +101,7 @@ def send_with_retries(
         attempt += 1
         request = build(attempt)
         try:
-            response: httpx.Response = yield Send(request, auth)
+            response = yield from send(request)
         except httpx.TransportError as exc:
             retry = idempotent or isinstance(exc, _NOT_SENT)
             if not retry or attempt >= policy.max_attempts:

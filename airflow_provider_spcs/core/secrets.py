@@ -25,34 +25,6 @@ SecretSink = Callable[[str], object]
 MIN_FRAGMENT = 8
 """Shortest PEM body line registered on its own (see :func:`secret_fragments`)."""
 
-_sinks: dict[SecretSink, set[bytes]] = {}
-_lock = threading.RLock()
-"""Held while sinks run too: nobody returns from reporting a value before it is registered."""
-
-
-def add_secret_sink(sink: SecretSink) -> None:
-    """Register a callback that receives every secret value (idempotent per callback).
-
-    A new sink hears every value reported from now on, including values other sinks already heard.
-
-    :param sink: called with each secret string, e.g. Airflow's ``mask_secret``.
-    """
-    with _lock:
-        _sinks.setdefault(sink, set())
-
-
-def remove_secret_sink(sink: SecretSink) -> None:
-    """Unregister a sink added with :func:`add_secret_sink` (no error if absent)."""
-    with _lock:
-        _sinks.pop(sink, None)
-
-
-def forget_reported_secrets() -> None:
-    """Forget which values each sink heard, so they are sent again (after a masker reset; tests)."""
-    with _lock:
-        for seen in _sinks.values():
-            seen.clear()
-
 
 def secret_fragments(value: str) -> list[str]:
     """The strings to register for ``value``: itself, or for multi-line text (a PEM) its body lines.
@@ -76,20 +48,74 @@ def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
 
 
+class SecretSinks:
+    """Who hears about secrets, and which (digests of) values each has heard."""
+
+    def __init__(self) -> None:
+        self._sinks: dict[SecretSink, set[bytes]] = {}
+        # Held while sinks run too: nobody returns from reporting a value before it is registered.
+        self._lock = threading.RLock()
+
+    def add(self, sink: SecretSink) -> None:
+        """Register ``sink`` (idempotent); it hears every value reported from now on."""
+        with self._lock:
+            self._sinks.setdefault(sink, set())
+
+    def remove(self, sink: SecretSink) -> None:
+        """Unregister ``sink`` (no error if absent)."""
+        with self._lock:
+            self._sinks.pop(sink, None)
+
+    def forget(self) -> None:
+        """Forget which values each sink heard, so they are sent again (after a masker reset; tests)."""
+        with self._lock:
+            for seen in self._sinks.values():
+                seen.clear()
+
+    def report(self, value: str | None) -> None:
+        """Announce ``value`` to every sink that has not heard it; empty values are ignored."""
+        if not value:
+            return
+        digest = _digest(value)
+        with self._lock:
+            todo = [(sink, seen) for sink, seen in self._sinks.items() if digest not in seen]
+            if not todo:
+                return
+            fragments = secret_fragments(value)
+            for sink, seen in todo:
+                for item in fragments:
+                    sink(item)
+                seen.add(digest)  # only once the sink took every fragment
+
+
+SINKS = SecretSinks()
+"""The process's sinks. Airflow's masker is one per process, so every process state shares these
+(:attr:`airflow_provider_spcs.core.process.ProcessState.secrets`)."""
+
+
+def add_secret_sink(sink: SecretSink) -> None:
+    """Register a callback that receives every secret value (idempotent per callback).
+
+    A new sink hears every value reported from now on, including values other sinks already heard.
+
+    :param sink: called with each secret string, e.g. Airflow's ``mask_secret``.
+    """
+    SINKS.add(sink)
+
+
+def remove_secret_sink(sink: SecretSink) -> None:
+    """Unregister a sink added with :func:`add_secret_sink` (no error if absent)."""
+    SINKS.remove(sink)
+
+
+def forget_reported_secrets() -> None:
+    """Forget which values each sink heard, so they are sent again (after a masker reset; tests)."""
+    SINKS.forget()
+
+
 def report_secret(value: str | None) -> None:
     """Announce a secret to every sink, once per sink and distinct value; empty values are ignored.
 
     :param value: the secret (key text, passphrase, token...). Never logged or stored here.
     """
-    if not value:
-        return
-    digest = _digest(value)
-    with _lock:
-        todo = [(sink, seen) for sink, seen in _sinks.items() if digest not in seen]
-        if not todo:
-            return
-        fragments = secret_fragments(value)
-        for sink, seen in todo:
-            for item in fragments:
-                sink(item)
-            seen.add(digest)  # only once the sink took every fragment
+    SINKS.report(value)

@@ -1,20 +1,24 @@
-"""Service and job-service statuses, and the one decision every waiter shares.
+"""Service and job-service statuses, the one decision every waiter shares, and one look as steps.
 
-The sensor's ``poke``, the trigger loop and each operator's ``execute_complete`` call :func:`decide`
-so that "is this done, failed, or still going?" has exactly one answer. Statuses are those of
-``DESCRIBE SERVICE`` (see the protocol reference, section 7.3). A status this module does not know
-is a failure, never "keep waiting": waiting on something we cannot interpret only hides the problem
-until the deadline.
+The sensor's ``poke``, the operators' waits and the trigger loop all run :func:`observe_service`
+(read the status, :func:`decide`, read endpoints or containers when the decision needs them), so
+"is this done, failed, or still going?" has exactly one answer. Statuses are those of ``DESCRIBE
+SERVICE`` (see the protocol reference, section 7.3). A status this module does not know is a
+failure, never "keep waiting": waiting on something we cannot interpret only hides the problem
+until the deadline. Repeating a look until it is final is :func:`~.polling.poll_until_final`.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from airflow_provider_spcs.core.errors import SpcsError
+from airflow_provider_spcs.core import statements
+from airflow_provider_spcs.core.effects import Steps
+from airflow_provider_spcs.core.endpoints import endpoints_ready
+from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsError
 
 
 class ServiceStatus(enum.StrEnum):
@@ -175,36 +179,15 @@ def format_container_details(details: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def failure_message(service: str, decision: Decision, details: Sequence[Mapping[str, Any]]) -> str:
-    """The message of a service-failure error: what happened, then each container's state."""
-    return f"Service {service} {decision.reason}.\n{format_container_details(details)}"
+def failure_message(subject: str, reason: str, details: Sequence[Mapping[str, Any]], tail: str = "") -> str:
+    """The message of a service-failure error: what happened, each container's state, then ``tail``.
 
-
-def _is_true(value: Any) -> bool:
-    return value is True or str(value).strip().lower() in {"true", "1", "y", "yes"}
-
-
-def _looks_provisioned(url: Any) -> bool:
-    # While ingress is provisioning Snowflake puts a sentence in ``ingress_url`` instead of a host.
-    return isinstance(url, str) and bool(url.strip()) and " " not in url.strip()
-
-
-def endpoints_ready(rows: Sequence[Mapping[str, Any]], wanted: bool | Sequence[str]) -> tuple[bool, list[str]]:
-    """Whether the wanted public endpoints have an ingress URL (``SHOW ENDPOINTS IN SERVICE`` rows).
-
-    :param rows: rows keyed by lowercase column name.
-    :param wanted: ``True`` for every public endpoint, or the endpoint names to check.
-    :return: ``(ready, names still provisioning or missing)``.
+    :param subject: what failed, e.g. ``Service DB.S.SVC`` or ``Job service AIRFLOW_JOB_...``.
+    :param reason: the decision's reason (``reached FAILED while waiting for RUNNING``).
+    :param details: per-container facts (see :func:`container_details`).
+    :param tail: more lines to append (a job's last log lines).
     """
-    by_name = {str(r.get("name", "")).lower(): r for r in rows}
-    if wanted is True:
-        names = [str(r.get("name")) for r in rows if _is_true(r.get("is_public"))]
-    elif wanted is False:
-        return True, []
-    else:
-        names = list(wanted)
-    pending = [n for n in names if not _looks_provisioned(by_name.get(n.lower(), {}).get("ingress_url"))]
-    return not pending, pending
+    return f"{subject} {reason}.\n{format_container_details(details)}{tail}"
 
 
 def endpoints_decision(decision: Decision, pending: Sequence[str], *, now: float, deadline: float | None) -> Decision:
@@ -217,15 +200,81 @@ def endpoints_decision(decision: Decision, pending: Sequence[str], *, now: float
     return Decision(Outcome.WAIT, decision.status, f"{decision.reason}; endpoints still provisioning: {names}")
 
 
-# --- one observation, as a flow that sync and async drivers run ------------------------------
+# --- reading a service, and one observation, as steps --------------------------------------------
+
+SqlSteps = Callable[[str], Steps[list[dict[str, Any]]]]
+"""Runs one statement and returns its rows keyed by lowercase column name (the hook's SQL path)."""
 
 
-class Query(enum.Enum):
-    """What an observation flow asks its driver to fetch for the service."""
+def normalise_status(value: object) -> str:
+    """A status column as compared everywhere: text, stripped, uppercase (``""`` when absent)."""
+    return str(value or "").strip().upper()
 
-    STATUS = "status"
-    ENDPOINTS = "endpoints"
-    CONTAINERS = "containers"
+
+class ServiceReads:
+    """How a service's state is read, as steps over a SQL executor (``DESCRIBE`` and ``SHOW``).
+
+    :param sql: runs one statement (see :data:`SqlSteps`).
+    """
+
+    def __init__(self, sql: SqlSteps) -> None:
+        self.sql = sql
+
+    def describe(self, name: str) -> Steps[dict[str, Any]]:
+        """``DESCRIBE SERVICE`` as one row.
+
+        :raises SpcsConfigError: the name is invalid (before anything is sent), or nothing came back.
+        """
+        rows = yield from self.sql(statements.describe_service(name))
+        if not rows:
+            raise SpcsConfigError("service", f"no description came back for service {name!r}")
+        return rows[0]
+
+    def status(self, name: str) -> Steps[str]:
+        """The service's status (see :func:`normalise_status`)."""
+        row = yield from self.describe(name)
+        return normalise_status(row.get("status"))
+
+    def containers(self, name: str) -> Steps[list[dict[str, Any]]]:
+        """``SHOW SERVICE CONTAINERS IN SERVICE`` rows."""
+        return (yield from self.sql(statements.show_service_containers(name)))
+
+    def endpoints(self, name: str) -> Steps[list[dict[str, Any]]]:
+        """``SHOW ENDPOINTS IN SERVICE`` rows."""
+        return (yield from self.sql(statements.show_endpoints(name)))
+
+
+@dataclass(frozen=True)
+class ServiceWait:
+    """What a wait on a service is for: the service, the statuses that end it well, and its deadline.
+
+    :param service: the service name as given.
+    :param targets: statuses that end the wait successfully.
+    :param deadline: absolute epoch-seconds deadline, or ``None``.
+    :param also_wait: statuses to keep waiting through (see :func:`decide`).
+    :param wait_for_endpoints: also wait until public endpoints have an ingress URL: ``True`` for
+        all of them, or the endpoint names.
+    """
+
+    service: str
+    targets: frozenset[ServiceStatus]
+    deadline: float | None = None
+    also_wait: frozenset[ServiceStatus] = frozenset()
+    wait_for_endpoints: bool | tuple[str, ...] = False
+
+    @classmethod
+    def of(
+        cls,
+        service: str,
+        targets: Iterable[ServiceStatus],
+        *,
+        deadline: float | None = None,
+        also_wait: Iterable[ServiceStatus] = (),
+        wait_for_endpoints: bool | Sequence[str] = False,
+    ) -> ServiceWait:
+        """Build one from any iterables (``wait_for_endpoints`` a bool or a sequence of names)."""
+        endpoints = wait_for_endpoints if isinstance(wait_for_endpoints, bool) else tuple(wait_for_endpoints)
+        return cls(service, frozenset(targets), deadline, frozenset(also_wait), endpoints)
 
 
 @dataclass(frozen=True)
@@ -235,88 +284,35 @@ class Observation:
     decision: Decision
     containers: list[dict[str, Any]]
 
+    @property
+    def final(self) -> bool:
+        """True when the wait is over (success, failure or timeout)."""
+        return self.decision.final
 
-ObservationFlow = Generator[Query, Any, Observation]
 
+def observe_service(reads: ServiceReads, wait: ServiceWait, *, clock: Callable[[], float]) -> Steps[Observation]:
+    """One look at a service: its status, the decision, and what that decision needs read next.
 
-def observe(
-    targets: Iterable[ServiceStatus],
-    *,
-    now: Callable[[], float],
-    deadline: float | None,
-    also_wait: Iterable[ServiceStatus] = (),
-    wait_for_endpoints: bool | Sequence[str] = False,
-) -> ObservationFlow:
-    """One poll of a service as a generator: it yields what it needs and receives the rows.
+    Endpoints are read only once a target is reached (and only if the wait asks for them),
+    containers only on failure, and a failure to read the containers does not hide the failure
+    itself. The sensor, the operators and the triggers all run these steps
+    (:meth:`~airflow_provider_spcs.hooks.spcs.SpcsHook.observe_service`), so they cannot drift apart.
 
-    Written once, run by :func:`run_observation` (worker) and :func:`arun_observation`
-    (triggerer), so the sensor, the operators and the triggers cannot drift apart.
+    :param reads: how the service is read.
+    :param wait: what the wait is for.
+    :param clock: epoch-seconds time source.
     """
-    status = yield Query.STATUS
-    decision = decide(status, targets, now=now(), deadline=deadline, also_wait=also_wait)
-    if decision.outcome is Outcome.SUCCESS and wait_for_endpoints:
-        rows = yield Query.ENDPOINTS
-        _, pending = endpoints_ready(rows, wait_for_endpoints)
-        decision = endpoints_decision(decision, pending, now=now(), deadline=deadline)
+    status = yield from reads.status(wait.service)
+    decision = decide(status, wait.targets, now=clock(), deadline=wait.deadline, also_wait=wait.also_wait)
+    if decision.outcome is Outcome.SUCCESS and wait.wait_for_endpoints:
+        rows = yield from reads.endpoints(wait.service)
+        _, pending = endpoints_ready(rows, wait.wait_for_endpoints)
+        decision = endpoints_decision(decision, pending, now=clock(), deadline=wait.deadline)
     details: list[dict[str, Any]] = []
     if decision.outcome is Outcome.FAILED:
-        details = container_details((yield Query.CONTAINERS) or [])
+        try:
+            rows = yield from reads.containers(wait.service)
+        except SpcsError:
+            rows = []  # the failure itself matters more than its details
+        details = container_details(rows or [])
     return Observation(decision, details)
-
-
-class ServiceReader(Protocol):
-    """The part of ``SpcsHook`` an observation needs (sync)."""
-
-    def get_service_status(self, name: str) -> str: ...
-    def get_service_endpoints(self, name: str) -> list[dict[str, Any]]: ...
-    def get_service_containers(self, name: str) -> list[dict[str, Any]]: ...
-
-
-class AsyncServiceReader(Protocol):
-    """The part of ``SpcsHook`` an observation needs (async)."""
-
-    async def aget_service_status(self, name: str) -> str: ...
-    async def aget_service_endpoints(self, name: str) -> list[dict[str, Any]]: ...
-    async def aget_service_containers(self, name: str) -> list[dict[str, Any]]: ...
-
-
-def run_observation(flow: ObservationFlow, reader: ServiceReader, service: str) -> Observation:
-    """Drive ``flow`` with blocking hook calls."""
-    fetch = {
-        Query.STATUS: reader.get_service_status,
-        Query.ENDPOINTS: reader.get_service_endpoints,
-        Query.CONTAINERS: reader.get_service_containers,
-    }
-    try:
-        query = next(flow)
-        while True:
-            try:
-                result: Any = fetch[query](service)
-            except SpcsError:
-                if query is not Query.CONTAINERS:
-                    raise
-                result = []  # the failure itself matters more than its details
-            query = flow.send(result)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-
-
-async def arun_observation(flow: ObservationFlow, reader: AsyncServiceReader, service: str) -> Observation:
-    """Drive ``flow`` with awaited hook calls (the triggerer's event loop)."""
-    fetch = {
-        Query.STATUS: reader.aget_service_status,
-        Query.ENDPOINTS: reader.aget_service_endpoints,
-        Query.CONTAINERS: reader.aget_service_containers,
-    }
-    try:
-        query = next(flow)
-        while True:
-            try:
-                result: Any = await fetch[query](service)
-            except SpcsError:
-                if query is not Query.CONTAINERS:
-                    raise
-                result = []
-            query = flow.send(result)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]

@@ -12,15 +12,21 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from airflow_provider_spcs.core.config import SpcsConfig
+from airflow_provider_spcs.core.auth import authorized_send
+from airflow_provider_spcs.core.booleans import parse_boolean
+from airflow_provider_spcs.core.credentials import SQL
 from airflow_provider_spcs.core.effects import Sleep, Steps
 from airflow_provider_spcs.core.errors import SpcsApiError, SpcsSqlError, SpcsTimeoutError
 from airflow_provider_spcs.core.retry import RETRY_STATUSES, RetryPolicy, send_with_retries
 from airflow_provider_spcs.core.version import USER_AGENT
+
+if TYPE_CHECKING:
+    from airflow_provider_spcs.core.config import SpcsConfig
+    from airflow_provider_spcs.core.credentials import Credential
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +62,10 @@ def _micros(seconds: str) -> int:
 
 
 def _boolean(value: str) -> bool:
-    text = value.strip().lower()
-    if text in ("true", "1"):
-        return True
-    if text in ("false", "0"):
-        return False
-    raise ValueError(value)
+    flag = parse_boolean(value)
+    if flag is None:
+        raise ValueError(value)
+    return flag
 
 
 def _timestamp_tz(value: str) -> dt.datetime:
@@ -164,10 +168,9 @@ def statement_body(config: SpcsConfig, statement: str, timeout: int) -> dict[str
 
 
 def execute(
-    config: SpcsConfig,
+    credential: Credential,
     statement: str,
     *,
-    auth: httpx.Auth,
     policy: RetryPolicy,
     timeout: int = DEFAULT_STATEMENT_TIMEOUT,
 ) -> Steps[StatementResult]:
@@ -176,13 +179,17 @@ def execute(
     Retries reuse the same ``requestId`` with ``retry=true`` so Snowflake never runs it twice; a 202
     is polled at ``statementStatusUrl`` with growing waits; partitions 1..n are fetched after the first.
 
-    :param config: connection settings (account URL and session context).
+    :param credential: the connection's credential; its settings give the account URL and session context.
     :param statement: the SQL text.
-    :param auth: the SQL API auth flow.
     :param policy: retry and poll policy.
     :param timeout: server-side statement timeout in seconds.
     """
+    config = credential.config
     base = config.account_url
+
+    def send(request: httpx.Request) -> Steps[httpx.Response]:
+        return authorized_send(credential, request, SQL)
+
     request_id = str(uuid.uuid4())
     body = statement_body(config, statement, timeout)
 
@@ -190,7 +197,7 @@ def execute(
         params = {"requestId": request_id, **({"retry": "true"} if attempt > 1 else {})}
         return httpx.Request("POST", base + STATEMENTS_PATH, params=params, json=body, headers=_headers())
 
-    response = yield from send_with_retries(submit, policy, auth=auth)
+    response = yield from send_with_retries(submit, policy, send=send)
     payload = raise_for_sql_response(response)
     deadline = time.monotonic() + timeout + 60
     polls = 0
@@ -200,7 +207,7 @@ def execute(
         status_url = base + str(payload.get("statementStatusUrl") or f"{STATEMENTS_PATH}/{payload['statementHandle']}")
         yield Sleep(policy.poll_delay(polls))
         polls += 1
-        response = yield from send_with_retries(_get(status_url), policy, auth=auth)
+        response = yield from send_with_retries(_get(status_url), policy, send=send)
         payload = raise_for_sql_response(response)
 
     meta = payload.get("resultSetMetaData") or {}
@@ -212,7 +219,7 @@ def execute(
     for index in range(1, len(partitions)):
         url = f"{base}{STATEMENTS_PATH}/{handle}"
         params = {"requestId": request_id, "partition": str(index)}
-        part = yield from send_with_retries(_get(url, params), policy, auth=auth)
+        part = yield from send_with_retries(_get(url, params), policy, send=send)
         rows.extend(raise_for_sql_response(part).get("data") or [])
     types = [(str(col.get("type") or "text"), col.get("scale")) for col in row_type]
     rows = [[convert_cell(cell, *types[i]) if i < len(types) else cell for i, cell in enumerate(row)] for row in rows]

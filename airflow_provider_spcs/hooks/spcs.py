@@ -1,9 +1,12 @@
 """SpcsHook: Airflow glue over :mod:`airflow_provider_spcs.core`.
 
-Every public method has an ``a``-prefixed async twin; both run the same effect steps (see
-:mod:`airflow_provider_spcs.core.effects`), one with blocking I/O, one on the event loop. DAG files
-import this module through operators, so the heavy parts of core (connector, JWT, key parsing,
-httpx) are imported only when first used.
+Each request, SQL and service method has an ``a``-prefixed async twin; both run the same effect
+steps (see :mod:`airflow_provider_spcs.core.effects`) through the runner's one pair of drivers, one
+with blocking I/O, one on the event loop (:meth:`SpcsHook.get_conn` and
+:meth:`SpcsHook.test_connection` are sync only). Everything a hook caches is kept in the process
+state (:mod:`airflow_provider_spcs.core.process`), shared with every other hook of the process. DAG
+files import this module through operators, so the heavy parts of core (connector, JWT, key
+parsing) are imported only when first used.
 """
 
 from __future__ import annotations
@@ -12,26 +15,28 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from airflow.sdk import BaseHook
 
-from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsNotReadyError
-from airflow_provider_spcs.core.identifiers import parse_object_name
+from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.secrets import add_secret_sink
-from airflow_provider_spcs.hooks._shared import SHARED
 
 if TYPE_CHECKING:
     import httpx
 
-    from airflow_provider_spcs.core.auth import SpcsAuth
     from airflow_provider_spcs.core.config import SpcsConfig
+    from airflow_provider_spcs.core.connections import RunnerKey
     from airflow_provider_spcs.core.connector import ConnectorSession
     from airflow_provider_spcs.core.effects import Steps
+    from airflow_provider_spcs.core.process import ProcessState
     from airflow_provider_spcs.core.retry import RetryPolicy
     from airflow_provider_spcs.core.runner import Runner
+    from airflow_provider_spcs.core.services import Observation, ServiceReads, ServiceWait
 
 log = logging.getLogger(__name__)
+
+__all__ = ["SpcsHook"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -47,40 +52,27 @@ def _mask(value: str) -> None:
 add_secret_sink(_mask)
 
 
-def is_placeholder_ingress(value: str | None) -> bool:
-    """True while SHOW ENDPOINTS shows a provisioning sentence (or nothing) instead of a host."""
-    if not value or not value.strip():
-        return True
-    value = value.strip()
-    return any(c.isspace() for c in value) or ("://" not in value and "." not in value)
-
-
-"""Settings and runners shared by every hook in this process."""
-
-
 class SpcsHook(BaseHook):
     """Talk to Snowpark Container Services with a ``snowflake_spcs`` connection.
 
     Calls service public endpoints (:meth:`request`), runs status SQL (:meth:`run_sql`,
-    :meth:`describe_service`, ...) and opens connector sessions (:meth:`get_conn`). Tokens are
-    cached process-wide and renewed shortly before they expire; a 401 triggers one re-authentication.
+    :meth:`describe_service`, ...), watches services (:meth:`observe_service`,
+    :meth:`poll_service`) and opens connector sessions (:meth:`get_conn`). Tokens are cached
+    process-wide and renewed shortly before they expire; a 401 triggers one re-authentication.
 
     :param spcs_conn_id: the Airflow connection id.
     :param timeout: per-request timeout in seconds.
     :param retry_policy: retry/backoff/poll policy (default :class:`~airflow_provider_spcs.core.retry.RetryPolicy`).
     :param statement_timeout: server-side timeout for SQL statements, in seconds.
+    :param process: the caches to use (default: the process's own,
+        :data:`~airflow_provider_spcs.core.process.PROCESS`); tests pass a fresh
+        :class:`~airflow_provider_spcs.core.process.ProcessState`.
     """
 
     conn_name_attr = "spcs_conn_id"
     default_conn_name = "snowflake_spcs_default"
     conn_type = "snowflake_spcs"
     hook_name = "Snowflake SPCS"
-
-    _sql_statements: ClassVar[dict[str, str]] = {
-        "describe": "DESCRIBE SERVICE {name}",
-        "containers": "SHOW SERVICE CONTAINERS IN SERVICE {name}",
-        "endpoints": "SHOW ENDPOINTS IN SERVICE {name}",
-    }
 
     def __init__(
         self,
@@ -89,6 +81,7 @@ class SpcsHook(BaseHook):
         timeout: float = 30.0,
         retry_policy: RetryPolicy | None = None,
         statement_timeout: int = 600,
+        process: ProcessState | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -96,23 +89,32 @@ class SpcsHook(BaseHook):
         self.timeout = timeout
         self.retry_policy = retry_policy
         self.statement_timeout = statement_timeout
+        self._process = process
         self._config: SpcsConfig | None = None
         self._runner: Runner | None = None
-        self._auths: dict[str, SpcsAuth] = {}
         self._session: ConnectorSession | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(spcs_conn_id={self.spcs_conn_id!r})"
 
+    @property
+    def process(self) -> ProcessState:
+        """The process state whose caches this hook uses."""
+        if self._process is None:
+            from airflow_provider_spcs.core.process import PROCESS
+
+            self._process = PROCESS
+        return self._process
+
     # configuration ------------------------------------------------------------------------------
     def get_config(self) -> SpcsConfig:
-        """The connection's validated settings (once per hook; shared per process, see :class:`SharedConnections`).
+        """The connection's validated settings (once per hook; shared per process, see :mod:`~airflow_provider_spcs.core.process`).
 
         :raises SpcsConfigError: the connection is incomplete or inconsistent; the message names the field.
         """
         if self._config is None:
-            self._config = SHARED.get(
+            self._config = self.process.connections.get(
                 self.spcs_conn_id, lambda: self.get_connection(self.spcs_conn_id), self._config_of
             )
         return self._config
@@ -120,7 +122,7 @@ class SpcsHook(BaseHook):
     async def aget_config(self) -> SpcsConfig:
         """Async twin of :meth:`get_config`; the connection lookup does not block the event loop."""
         if self._config is None:
-            self._config = await SHARED.aget(self.spcs_conn_id, self._aconnection, self._config_of)
+            self._config = await self.process.connections.aget(self.spcs_conn_id, self._aconnection, self._config_of)
         return self._config
 
     async def _aconnection(self) -> Any:
@@ -139,19 +141,22 @@ class SpcsHook(BaseHook):
             conn_type=conn.conn_type, login=conn.login, password=conn.password, extra=conn.extra, schema=conn.schema
         )
 
-    def _runner_key(self, config: SpcsConfig) -> tuple[str, SpcsConfig, float, RetryPolicy]:
-        return (self.spcs_conn_id, config, float(self.timeout), self._policy)
+    def _runner_key(self, config: SpcsConfig) -> RunnerKey:
+        from airflow_provider_spcs.core.connections import RunnerKey
+
+        return RunnerKey(self.spcs_conn_id, config, float(self.timeout), self._policy)
 
     def _build_runner(self, config: SpcsConfig) -> Runner:
         from airflow_provider_spcs.core.credentials import credential_for
         from airflow_provider_spcs.core.runner import Runner
 
-        policy = self._policy
+        policy, process = self._policy, self.process
 
         def build() -> Runner:
-            return Runner(credential_for(config, policy=policy, timeout=self.timeout), timeout=self.timeout)
+            credential = credential_for(config, policy=policy, timeout=self.timeout, keys=process.keys)
+            return Runner(credential, timeout=self.timeout, process=process)
 
-        runner = SHARED.runner(self._runner_key(config), build)
+        runner = process.connections.runner(self._runner_key(config), build)
         with self._lock:
             if self._runner is None:
                 self._runner = runner
@@ -166,21 +171,12 @@ class SpcsHook(BaseHook):
         if self._runner is not None:
             return self._runner
         config = await self.aget_config()
-        known = SHARED.known_runner(self._runner_key(config))
+        known = self.process.connections.known_runner(self._runner_key(config))
         if known is not None:
             with self._lock:
                 self._runner = self._runner or known
             return self._runner
         return await asyncio.to_thread(self._build_runner, config)
-
-    def _auth(self, runner: Runner, audience: str | None) -> SpcsAuth:
-        from airflow_provider_spcs.core.auth import SpcsAuth
-
-        key = audience or "ingress"
-        auth = self._auths.get(key)
-        if auth is None or auth.runner is not runner:
-            auth = self._auths[key] = SpcsAuth(runner, audience)
-        return auth
 
     @property
     def _policy(self) -> RetryPolicy:
@@ -204,7 +200,7 @@ class SpcsHook(BaseHook):
 
         raise_for_status = kwargs.pop("raise_for_status", True)
         return ingress.call(
-            method, url, auth=self._auth(runner, None), policy=self._policy, raise_for_status=raise_for_status, **kwargs
+            runner.credential, method, url, policy=self._policy, raise_for_status=raise_for_status, **kwargs
         )
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -224,19 +220,11 @@ class SpcsHook(BaseHook):
         """Async twin of :meth:`request`."""
         return await self._arun(self._request_steps, method, url, kwargs)
 
-    def _headers_steps(self, runner: Runner, url: str) -> Steps[dict[str, str]]:
-        import httpx
+    @staticmethod
+    def _headers_steps(runner: Runner, url: str) -> Steps[dict[str, str]]:
+        from airflow_provider_spcs.core.auth import authorization
 
-        from airflow_provider_spcs.core.effects import GetToken
-
-        auth = self._auth(runner, None)
-        request = httpx.Request("GET", url)
-        flow = auth.flow(request)
-        item = next(flow)  # the https check runs here, before any token is fetched
-        assert isinstance(item, GetToken)
-        token = yield item
-        flow.close()
-        return runner.credential.headers(item.audience, token)
+        return authorization(runner.credential, url)
 
     def ingress_headers(self, url: str) -> dict[str, str]:
         """Headers that authenticate a request to ``url``'s ingress host (for clients you bring yourself).
@@ -252,17 +240,12 @@ class SpcsHook(BaseHook):
     # SQL ----------------------------------------------------------------------------------------
     def _sql_steps(self, runner: Runner, statement: str) -> Steps[list[dict[str, Any]]]:
         from airflow_provider_spcs.core import sql_api
-        from airflow_provider_spcs.core.credentials import SQL
         from airflow_provider_spcs.core.effects import Blocking
 
         credential = runner.credential
         if credential.supports_sql_api:
             result = yield from sql_api.execute(
-                credential.config,
-                statement,
-                auth=self._auth(runner, SQL),
-                policy=self._policy,
-                timeout=self.statement_timeout,
+                credential, statement, policy=self._policy, timeout=self.statement_timeout
             )
             return result.records()
         kwargs = yield from credential.connect_kwargs()
@@ -294,40 +277,45 @@ class SpcsHook(BaseHook):
         """Async twin of :meth:`run_sql`."""
         return await self._arun(self._sql_steps, statement)
 
-    def _service_sql(self, what: str, name: str) -> str:
-        qualified = parse_object_name(name, field="service")
-        return self._sql_statements[what].format(name=qualified.sql)
+    # services -----------------------------------------------------------------------------------
+    def _reads(self, runner: Runner, *, listing_for: float | None = None) -> ServiceReads:
+        """How this hook reads services: through its own SQL path.
+
+        :param listing_for: the poll interval of a wait that shares the per-schema listing (see
+            :mod:`~airflow_provider_spcs.core.listing`); it never gets a status older than half of it.
+        """
+        from airflow_provider_spcs.core.services import ServiceReads
+
+        def sql(statement: str) -> Steps[list[dict[str, Any]]]:
+            return self._sql_steps(runner, statement)
+
+        if listing_for is None:
+            return ServiceReads(sql)
+        from airflow_provider_spcs.core.listing import FRESH_FOR, SharedListingReads
+
+        config = runner.credential.config
+        return SharedListingReads(
+            sql,
+            conn_id=self.spcs_conn_id,
+            database=config.database,
+            schema=config.schema,
+            fresh_for=min(FRESH_FOR, listing_for / 2),
+        )
 
     def _describe_steps(self, runner: Runner, name: str) -> Steps[dict[str, Any]]:
-        statement = self._service_sql("describe", name)
-        rows = yield from self._sql_steps(runner, statement)
-        if not rows:
-            raise SpcsConfigError("service", f"DESCRIBE SERVICE returned nothing for {name!r}")
-        return rows[0]
+        return self._reads(runner).describe(name)
 
     def _status_steps(self, runner: Runner, name: str) -> Steps[str]:
-        row = yield from self._describe_steps(runner, name)
-        return str(row.get("status") or "").upper()
+        return self._reads(runner).status(name)
 
-    def _rows_steps(self, runner: Runner, what: str, name: str) -> Steps[list[dict[str, Any]]]:
-        statement = self._service_sql(what, name)
-        return (yield from self._sql_steps(runner, statement))
+    def _rows_steps(self, runner: Runner, statement: Callable[[str], str], name: str) -> Steps[list[dict[str, Any]]]:
+        return self._sql_steps(runner, statement(name))
 
     def _ingress_url_steps(self, runner: Runner, service: str, endpoint: str) -> Steps[str]:
-        from airflow_provider_spcs.core.accounts import ingress_base_url
+        from airflow_provider_spcs.core.endpoints import public_ingress_url
 
-        rows = yield from self._rows_steps(runner, "endpoints", service)
-        matches = [r for r in rows if str(r.get("name", "")).lower() == endpoint.lower()]
-        if not matches:
-            names = ", ".join(str(r.get("name")) for r in rows) or "none"
-            raise SpcsConfigError("endpoint", f"service {service!r} has no endpoint {endpoint!r} (endpoints: {names})")
-        row = matches[0]
-        if str(row.get("is_public", "")).lower() not in ("true", "1"):
-            raise SpcsConfigError("endpoint", f"endpoint {endpoint!r} of service {service!r} is not public")
-        value = row.get("ingress_url")
-        if is_placeholder_ingress(value):
-            raise SpcsNotReadyError(f"endpoint {endpoint!r} of service {service!r} is still provisioning: {value!r}")
-        return ingress_base_url(str(value))
+        rows = yield from self._reads(runner).endpoints(service)
+        return public_ingress_url(rows, service, endpoint)
 
     def describe_service(self, name: str) -> dict[str, Any]:
         """``DESCRIBE SERVICE`` as one dict (lowercase keys).
@@ -351,19 +339,19 @@ class SpcsHook(BaseHook):
 
     def get_service_containers(self, name: str) -> list[dict[str, Any]]:
         """``SHOW SERVICE CONTAINERS IN SERVICE``: one dict per container instance."""
-        return self._run(self._rows_steps, "containers", name)
+        return self._run(self._rows_steps, statements.show_service_containers, name)
 
     async def aget_service_containers(self, name: str) -> list[dict[str, Any]]:
         """Async twin of :meth:`get_service_containers`."""
-        return await self._arun(self._rows_steps, "containers", name)
+        return await self._arun(self._rows_steps, statements.show_service_containers, name)
 
     def get_service_endpoints(self, name: str) -> list[dict[str, Any]]:
         """``SHOW ENDPOINTS IN SERVICE``: one dict per endpoint."""
-        return self._run(self._rows_steps, "endpoints", name)
+        return self._run(self._rows_steps, statements.show_endpoints, name)
 
     async def aget_service_endpoints(self, name: str) -> list[dict[str, Any]]:
         """Async twin of :meth:`get_service_endpoints`."""
-        return await self._arun(self._rows_steps, "endpoints", name)
+        return await self._arun(self._rows_steps, statements.show_endpoints, name)
 
     def get_ingress_url(self, service: str, endpoint: str) -> str:
         """Base URL of a public endpoint: ``https://<host>`` for a bare host, else the URL as given.
@@ -376,6 +364,76 @@ class SpcsHook(BaseHook):
     async def aget_ingress_url(self, service: str, endpoint: str) -> str:
         """Async twin of :meth:`get_ingress_url`."""
         return await self._arun(self._ingress_url_steps, service, endpoint)
+
+    # waiting on services ------------------------------------------------------------------------
+    def _observe_steps(self, runner: Runner, wait: ServiceWait) -> Steps[Observation]:
+        import time
+
+        from airflow_provider_spcs.core.services import observe_service
+
+        return observe_service(self._reads(runner), wait, clock=time.time)
+
+    def _poll_steps(
+        self,
+        runner: Runner,
+        wait: ServiceWait,
+        poll_interval: float,
+        on_wait: Callable[[Observation, float], None] | None,
+        share_listing: bool,
+    ) -> Steps[Observation]:
+        import time
+
+        from airflow_provider_spcs.core.polling import poll_until_final
+        from airflow_provider_spcs.core.services import observe_service
+
+        reads = self._reads(runner, listing_for=poll_interval if share_listing else None)
+        return poll_until_final(
+            lambda: observe_service(reads, wait, clock=time.time),
+            interval=poll_interval,
+            deadline=wait.deadline,
+            on_wait=on_wait,
+        )
+
+    def observe_service(self, wait: ServiceWait) -> Observation:
+        """One look at a service for ``wait``: status, decision, and endpoints or containers as needed.
+
+        :param wait: the service, target statuses and deadline (:class:`~airflow_provider_spcs.core.services.ServiceWait`).
+        :return: the observation; ``observation.final`` says whether the wait is over.
+        """
+        return self._run(self._observe_steps, wait)
+
+    async def aobserve_service(self, wait: ServiceWait) -> Observation:
+        """Async twin of :meth:`observe_service`."""
+        return await self._arun(self._observe_steps, wait)
+
+    def poll_service(
+        self,
+        wait: ServiceWait,
+        *,
+        poll_interval: float,
+        on_wait: Callable[[Observation, float], None] | None = None,
+        share_listing: bool = False,
+    ) -> Observation:
+        """Look at the service every ``poll_interval`` seconds until a look is final (see :func:`~airflow_provider_spcs.core.polling.poll_until_final`).
+
+        :param wait: what the wait is for.
+        :param poll_interval: seconds between looks (never sleeping past the deadline).
+        :param on_wait: called with each non-final observation and the pause before the next look.
+        :param share_listing: read statuses from one ``SHOW SERVICES IN SCHEMA`` shared by every wait
+            of the process on the same schema (see :mod:`~airflow_provider_spcs.core.listing`).
+        """
+        return self._run(self._poll_steps, wait, poll_interval, on_wait, share_listing)
+
+    async def apoll_service(
+        self,
+        wait: ServiceWait,
+        *,
+        poll_interval: float,
+        on_wait: Callable[[Observation, float], None] | None = None,
+        share_listing: bool = False,
+    ) -> Observation:
+        """Async twin of :meth:`poll_service` (the triggerer's loop)."""
+        return await self._arun(self._poll_steps, wait, poll_interval, on_wait, share_listing)
 
     # connector and housekeeping -----------------------------------------------------------------
     def get_conn(self) -> Any:
@@ -392,7 +450,7 @@ class SpcsHook(BaseHook):
         """
         try:
             config = self.get_config()
-            rows = self.run_sql("SELECT CURRENT_USER() AS USER_NAME, CURRENT_ROLE() AS ROLE_NAME")
+            rows = self.run_sql(statements.current_identity())
         except Exception as exc:  # the UI shows the reason; a crash would hide it
             return False, f"{type(exc).__name__}: {exc}"
         who = rows[0] if rows else {}
@@ -405,7 +463,7 @@ class SpcsHook(BaseHook):
     def close(self) -> None:
         """Release what this hook owns: its statement session (if the connector ran statements).
 
-        HTTP connections belong to the process-wide pool (:class:`~airflow_provider_spcs.core.runner.ClientPool`),
+        HTTP connections belong to the process state's pool (:class:`~airflow_provider_spcs.core.clients.ClientPool`),
         shared with every other hook; it stays open for them and closes at interpreter exit.
         """
         if self._session is not None:

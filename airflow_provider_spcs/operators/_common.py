@@ -1,4 +1,4 @@
-"""What the operators and the sensor share: lazy hook access and the synchronous wait loop.
+"""What the operators and the sensor share: lazy hook access, deadlines, and the worker's waits.
 
 The hook module is imported only when a task runs, never when a DAG file is parsed, so DAG parsing
 does not load the Snowflake connector or key-handling code.
@@ -7,20 +7,26 @@ does not load the Snowflake connector or key-handling code.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from airflow_provider_spcs.core.services import ServiceStatus, observe, run_observation
 from airflow_provider_spcs.triggers.events import ServiceEvent
 
 if TYPE_CHECKING:
-    import logging
-
+    from airflow_provider_spcs.core.services import Observation, ServiceWait
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
 DEFAULT_CONN_ID = "snowflake_spcs_default"
+
+
+class TaskLog(Protocol):
+    """What the waits need of a task's logger (``self.log``)."""
+
+    def info(self, event: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
 #: Extra time granted to Airflow's defer timeout so the trigger's own deadline fires first.
 DEFER_TIMEOUT_PADDING = 60.0
 
@@ -68,50 +74,21 @@ def defer_timeout(deadline: float | None) -> timedelta | None:
     return timedelta(seconds=max(0.0, deadline - time.time()) + DEFER_TIMEOUT_PADDING)
 
 
-def poll_service_once(
-    hook: SpcsHook,
-    service: str,
-    targets: Sequence[ServiceStatus],
-    *,
-    deadline: float | None,
-    also_wait: Sequence[ServiceStatus] = (),
-    wait_for_endpoints: bool | Sequence[str] = False,
-    log: logging.Logger | Any = None,
-) -> ServiceEvent | None:
-    """One observation on the worker: the final event, or ``None`` to keep waiting."""
-    flow = observe(
-        targets, now=time.time, deadline=deadline, also_wait=also_wait, wait_for_endpoints=wait_for_endpoints
-    )
-    observation = run_observation(flow, hook, service)
-    if observation.decision.final:
-        return ServiceEvent.from_observation(service, observation)
+def poll_service_once(hook: SpcsHook, wait: ServiceWait, *, log: TaskLog | None = None) -> ServiceEvent | None:
+    """One look on the worker: the final event, or ``None`` to keep waiting (logged to ``log`` with why)."""
+    observation = hook.observe_service(wait)
+    if observation.final:
+        return ServiceEvent.from_observation(wait.service, observation)
+    if log is not None:
+        log.info("Service %s: %s", wait.service, observation.decision.reason)
     return None
 
 
-def wait_for_service(
-    hook: SpcsHook,
-    service: str,
-    targets: Sequence[ServiceStatus],
-    *,
-    deadline: float | None,
-    poll_interval: float,
-    log: logging.Logger | Any,
-    also_wait: Sequence[ServiceStatus] = (),
-    wait_for_endpoints: bool | Sequence[str] = False,
-) -> ServiceEvent:
-    """Poll on the worker until final; the blocking twin of the triggers' loop."""
-    while True:
-        event = poll_service_once(
-            hook,
-            service,
-            targets,
-            deadline=deadline,
-            also_wait=also_wait,
-            wait_for_endpoints=wait_for_endpoints,
-            log=log,
-        )
-        if event is not None:
-            return event
-        pause = poll_interval if deadline is None else max(0.0, min(poll_interval, deadline - time.time()))
-        log.info("Next check of %s in %.1f s", service, pause)
-        time.sleep(pause)
+def wait_for_service(hook: SpcsHook, wait: ServiceWait, *, poll_interval: float, log: TaskLog) -> ServiceEvent:
+    """Poll on the worker until final; the blocking twin of the triggers' loop (same steps, same sleeps)."""
+
+    def waiting(observation: Observation, pause: float) -> None:
+        log.info("Service %s: %s; next check in %.1f s", wait.service, observation.decision.reason, pause)
+
+    observation = hook.poll_service(wait, poll_interval=poll_interval, on_wait=waiting)
+    return ServiceEvent.from_observation(wait.service, observation)

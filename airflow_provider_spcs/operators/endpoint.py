@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_spcs.core.errors import SpcsError
+from airflow_provider_spcs.core.accounts import ingress_base_url, with_https_default
+from airflow_provider_spcs.core.errors import ResponseCheckFailed, SpcsError
+from airflow_provider_spcs.core.retry import IDEMPOTENT_METHODS
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
     closing_hook,
@@ -26,8 +28,6 @@ if TYPE_CHECKING:
 
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
-#: Methods that may safely run twice (RFC 9110 §9.2.2): a triggerer restart can repeat a deferred request.
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 #: Request parts merged key by key when ``pagination_function`` returns them; others are replaced.
 _MERGED_PARTS = ("params", "headers", "json", "data")
 
@@ -56,7 +56,10 @@ class SpcsEndpointOperator(BaseOperator):
         next request (``path``, ``url``, ``params`` (query parameters), ``json``, ``data``, ``headers``, ``method``), or
         ``None`` after the last page. Mapping parts are merged into the previous request's.
     :param timeout: seconds allowed for each request (in deferrable mode, for the whole request).
-    :param extra_options: extra keyword arguments for the HTTP client (e.g. ``follow_redirects``).
+    :param extra_options: more keyword arguments for :meth:`SpcsHook.request
+        <airflow_provider_spcs.hooks.spcs.SpcsHook.request>`: ``cookies``, ``files``, ``timeout``, or
+        ``raise_for_status`` (``False`` hands non-2xx responses to ``response_check`` and
+        ``response_filter`` instead of failing). Redirects are never followed.
     :param log_response: log the response status and body. Off by default because bodies may hold
         data you do not want in task logs. Request headers are never logged.
     :param deferrable: send the request from the triggerer instead of holding a worker slot. The
@@ -148,7 +151,8 @@ class SpcsEndpointOperator(BaseOperator):
             base = self._base_url()
             request = {"method": str(self.method).upper(), "url": _join(base, self.path), **self._request_parts()}
             if self.deferrable:
-                self._defer(base, request, pages=[])
+                _Pages(context, self).clear()
+                self._defer(base, request, page=0)
             responses: list[httpx.Response] = []
             while True:
                 kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
@@ -161,12 +165,16 @@ class SpcsEndpointOperator(BaseOperator):
                 request = next_request
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
-        """Resume after the trigger: check this page, then defer for the next one or finish."""
+        """Resume after the trigger: check this page, then keep it and defer for the next one, or finish."""
         with closing_hook(self):
             parsed = ResponseEvent.from_payload(event)
             parsed.raise_for_status()
-            base, request = str(parsed.carry.get("base") or ""), dict(parsed.carry.get("request") or {})
-            pages = list(parsed.carry.get("pages") or [])
+            carry = parsed.carry
+            base, request, index = (
+                str(carry.get("base") or ""),
+                dict(carry.get("request") or {}),
+                int(carry.get("page") or 0),
+            )
             page = {
                 "method": request.get("method", "GET"),
                 "url": parsed.url,
@@ -176,13 +184,20 @@ class SpcsEndpointOperator(BaseOperator):
             }
             response = _rebuild(page)
             self._check(response)
-            pages.append(page)
             next_request = self._next_request(base, request, response)
+            pages = _Pages(context, self)
             if next_request is not None:
-                self._defer(base, next_request, pages=pages)
-            return self._result([_rebuild(p) for p in pages])
+                pages.put(index, page)
+                self._defer(base, next_request, page=index + 1)
+            return self._result([*(_rebuild(p) for p in pages.read(index)), response])
 
-    def _defer(self, base: str, request: dict[str, Any], *, pages: list[dict[str, Any]]) -> NoReturn:
+    def _defer(self, base: str, request: dict[str, Any], *, page: int) -> NoReturn:
+        """Send ``request`` (page number ``page``) from the triggerer.
+
+        The trigger carries a cursor, never the pages read so far: the next request, its base URL
+        and the page's number. Earlier pages are kept one entry each (:class:`_Pages`), so page N
+        writes one page, not N.
+        """
         self._warn_if_not_idempotent()
         deadline = deadline_after(self.timeout)
         kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
@@ -195,7 +210,7 @@ class SpcsEndpointOperator(BaseOperator):
                 url=request["url"],
                 request_kwargs=kwargs,
                 deadline=deadline,
-                carry={"base": base, "request": request, "pages": pages},
+                carry={"base": base, "request": request, "page": page},
             ),
             method_name="execute_complete",
             timeout=defer_timeout(deadline),
@@ -205,10 +220,10 @@ class SpcsEndpointOperator(BaseOperator):
 
     def _base_url(self) -> str:
         if self.ingress_url:
-            return _with_scheme(str(self.ingress_url))
+            return ingress_base_url(str(self.ingress_url))
         assert self.service is not None
         assert self.endpoint is not None
-        return _with_scheme(self.hook.get_ingress_url(self.service, self.endpoint))
+        return self.hook.get_ingress_url(self.service, self.endpoint)
 
     def _request_parts(self) -> dict[str, Any]:
         parts: dict[str, Any] = {}
@@ -243,7 +258,7 @@ class SpcsEndpointOperator(BaseOperator):
             if key == "path":
                 merged["url"] = _join(base, str(value))
             elif key == "url":
-                merged["url"] = _with_scheme(str(value))
+                merged["url"] = with_https_default(str(value))
             elif key == "method":
                 merged["method"] = str(value).upper()
             elif key in _MERGED_PARTS and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
@@ -261,14 +276,39 @@ class SpcsEndpointOperator(BaseOperator):
         return self.response_filter(response) if self.response_filter else response.text
 
 
-class ResponseCheckFailed(SpcsError):
-    """``response_check`` returned ``False``."""
+class _Pages:
+    """The pages a deferred paginated call has read, kept once each until the call ends.
 
+    In a task they are XComs of the task instance (``spcs_page_<n>``), which survive a deferral
+    within a try and are cleared when the next try starts. Outside Airflow (no task instance in the
+    context, e.g. :func:`airflow_provider_spcs.testing.tasks.run_with_triggers`) the operator object,
+    which is the one resumed, holds them.
+    """
 
-def _with_scheme(url: str) -> str:
-    # SHOW ENDPOINTS gives a bare host, which means https; an explicit scheme (the emulator's
-    # http://127.0.0.1:<port>) is used as given. The hook refuses plain http off loopback.
-    return url if "://" in url else f"https://{url}"
+    KEY = "spcs_page_{}"
+
+    def __init__(self, context: Context, operator: BaseOperator) -> None:
+        self.ti = context.get("ti")
+        self.local: dict[int, dict[str, Any]] = vars(operator).setdefault("_spcs_pages", {})
+
+    def clear(self) -> None:
+        self.local.clear()
+
+    def put(self, index: int, page: dict[str, Any]) -> None:
+        if self.ti is None:
+            self.local[index] = page
+        else:
+            self.ti.xcom_push(key=self.KEY.format(index), value=page)
+
+    def read(self, count: int) -> list[dict[str, Any]]:
+        """Pages ``0 .. count-1``."""
+        pages = [
+            self.local.get(i) if self.ti is None else self.ti.xcom_pull(key=self.KEY.format(i)) for i in range(count)
+        ]
+        missing = [i for i, page in enumerate(pages) if not isinstance(page, Mapping)]
+        if missing:
+            raise SpcsError(f"page(s) {missing} of the deferred pagination are missing; run the task again")
+        return [dict(p) for p in pages if isinstance(p, Mapping)]
 
 
 def _join(base: str, path: str) -> str:

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsError, SpcsServiceFailedError
 from airflow_provider_spcs.core.jobs import (
     JobSpec,
-    drop_service_sql,
+    check_job_source,
     first_cell,
     generate_job_name,
     parse_started_job_name,
-    service_logs_sql,
 )
-from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, format_container_details
+from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, ServiceWait, failure_message
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
     closing_hook,
@@ -102,10 +102,7 @@ class SpcsExecuteJobOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if (stage or spec_file) and spec is not None:
-            raise ValueError("give either stage + spec_file, or spec, not both")
-        if not (stage and spec_file) and spec is None:
-            raise ValueError("give stage + spec_file, or an inline spec")
+        check_job_source(stage, spec_file, spec)  # at parse time; the rest is checked when the task runs
         self.compute_pool = compute_pool
         self.stage = stage
         self.spec_file = spec_file
@@ -145,15 +142,15 @@ class SpcsExecuteJobOperator(BaseOperator):
             )
             # Remember the name before submitting: on_kill must be able to drop a job we just started.
             self._job_name = job.name
-            reply = first_cell(self.hook.run_sql(job.sql()))
+            reply = first_cell(self.hook.run_sql(statements.execute_job_service(job)))
             started = parse_started_job_name(reply)
             self.log.info("Submitted job service %s (%s)", job.name, reply)
             if started and started.split(".")[-1].strip('"').upper() != job.qualified_name.name.upper():
                 self.log.warning("Snowflake reported job %s; tracking %s as submitted", started, job.name)
 
             deadline = deadline_after(self.wait_timeout)
-            targets = list(JOB_SUCCESS_STATUSES)
-            event = poll_service_once(self.hook, job.name, targets, deadline=deadline)
+            wait = ServiceWait.of(job.name, JOB_SUCCESS_STATUSES, deadline=deadline)
+            event = poll_service_once(self.hook, wait, log=self.log)
             if event is None and self.deferrable:
                 from airflow_provider_spcs.triggers.spcs import SpcsJobTrigger  # not needed to parse DAGs
 
@@ -168,9 +165,7 @@ class SpcsExecuteJobOperator(BaseOperator):
                     timeout=defer_timeout(deadline),
                 )
             if event is None:
-                event = wait_for_service(
-                    self.hook, job.name, targets, deadline=deadline, poll_interval=self.poll_interval, log=self.log
-                )
+                event = wait_for_service(self.hook, wait, poll_interval=self.poll_interval, log=self.log)
             return self._finish(event)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -200,7 +195,7 @@ class SpcsExecuteJobOperator(BaseOperator):
             logs = self._collect_logs(name) if ended and self.fetch_logs else []
             if event.status is EventStatus.FAILED:
                 raise SpcsServiceFailedError(
-                    f"Job service {name} {event.message}.\n{format_container_details(event.containers)}{_tail(logs)}",
+                    failure_message(f"Job service {name}", event.message, event.containers, _tail(logs)),
                     status=event.service_status or "FAILED",
                     details=event.containers,
                 )
@@ -228,7 +223,9 @@ class SpcsExecuteJobOperator(BaseOperator):
             if instance is None or container is None:
                 continue
             try:
-                text = first_cell(self.hook.run_sql(service_logs_sql(name, instance, str(container), self.log_lines)))
+                text = first_cell(
+                    self.hook.run_sql(statements.service_logs(name, instance, str(container), self.log_lines))
+                )
             except SpcsError as exc:
                 self.log.warning("Could not fetch logs of %s instance %s / %s: %s", name, instance, container, exc)
                 continue
@@ -238,7 +235,7 @@ class SpcsExecuteJobOperator(BaseOperator):
 
     def _drop(self, name: str, *, reason: str, hook: SpcsHook | None = None) -> None:
         try:
-            (hook or self.hook).run_sql(drop_service_sql(name))
+            (hook or self.hook).run_sql(statements.drop_service(name))
             self.log.info("Dropped job service %s (%s)", name, reason)
         except SpcsError as exc:
             self.log.warning("Could not drop job service %s (%s): %s", name, reason, exc)

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsSqlError
-from airflow_provider_spcs.core.jobs import alter_service_sql
-from airflow_provider_spcs.core.services import ServiceStatus
+from airflow_provider_spcs.core.services import ServiceStatus, ServiceWait
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
     closing_hook,
@@ -83,14 +83,15 @@ class _SpcsAlterServiceOperator(BaseOperator):
     def execute(self, context: Context) -> str | None:
         """Run the ALTER on the worker; wait here or in the triggerer; return the final status."""
         with closing_hook(self):
-            self.hook.run_sql(alter_service_sql(self.service, self.action, if_exists=self.if_exists))
-            self.log.info("ALTER SERVICE %s %s sent", self.service, self.action)
+            statement = statements.alter_service(self.service, self.action, if_exists=self.if_exists)
+            self.hook.run_sql(statement)
+            self.log.info("Sent %s", statement)
             if not self.wait_for_completion:
                 return None
             deadline = deadline_after(self.wait_timeout)
-            targets = [self.target]
+            wait = ServiceWait.of(self.service, [self.target], deadline=deadline, also_wait=self.settling)
             try:
-                event = poll_service_once(self.hook, self.service, targets, deadline=deadline, also_wait=self.settling)
+                event = poll_service_once(self.hook, wait, log=self.log)
             except SpcsSqlError as exc:
                 if self.if_exists and exc.code == MISSING_OBJECT_CODE:
                     self.log.info("Service %s does not exist; nothing to wait for (if_exists=True)", self.service)
@@ -103,7 +104,7 @@ class _SpcsAlterServiceOperator(BaseOperator):
                     trigger=SpcsServiceStatusTrigger(
                         spcs_conn_id=self.spcs_conn_id,
                         service=self.service,
-                        target_statuses=[t.value for t in targets],
+                        target_statuses=[self.target.value],
                         deadline=deadline,
                         poll_interval=self.poll_interval,
                         also_wait=[s.value for s in self.settling],
@@ -112,15 +113,7 @@ class _SpcsAlterServiceOperator(BaseOperator):
                     timeout=defer_timeout(deadline),
                 )
             if event is None:
-                event = wait_for_service(
-                    self.hook,
-                    self.service,
-                    targets,
-                    deadline=deadline,
-                    poll_interval=self.poll_interval,
-                    log=self.log,
-                    also_wait=self.settling,
-                )
+                event = wait_for_service(self.hook, wait, poll_interval=self.poll_interval, log=self.log)
             return self._finish(event)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str | None:

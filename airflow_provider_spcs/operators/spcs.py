@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from airflow_provider_spcs.operators.endpoint import ResponseCheckFailed, SpcsEndpointOperator
+from airflow_provider_spcs.core.errors import ResponseCheckFailed
+from airflow_provider_spcs.operators.endpoint import SpcsEndpointOperator
 from airflow_provider_spcs.operators.job import SpcsExecuteJobOperator
 from airflow_provider_spcs.operators.lifecycle import SpcsResumeServiceOperator, SpcsSuspendServiceOperator
 

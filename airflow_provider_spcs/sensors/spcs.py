@@ -10,14 +10,22 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_spcs._compat import AirflowSensorTimeout
-from airflow_provider_spcs.core.services import Outcome, observe, parse_statuses, run_observation
-from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, closing_hook, default_deferrable, defer_timeout
+from airflow_provider_spcs.core.services import ServiceWait, parse_statuses
+from airflow_provider_spcs.operators._common import (
+    DEFAULT_CONN_ID,
+    closing_hook,
+    default_deferrable,
+    defer_timeout,
+    poll_service_once,
+)
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_spcs.hooks.spcs import SpcsHook
+
+__all__ = ["SpcsServiceStatusSensor"]
 
 
 class SpcsServiceStatusSensor(BaseSensorOperator):
@@ -68,13 +76,9 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
         return make_hook(self.spcs_conn_id)
 
     def _event(self) -> ServiceEvent | None:
-        targets = sorted(parse_statuses(self.target_statuses, field="target_statuses"))
-        flow = observe(targets, now=time.time, deadline=None, wait_for_endpoints=self.wait_for_endpoints)
-        observation = run_observation(flow, self.hook, self.service)
-        if observation.decision.outcome is Outcome.WAIT:
-            self.log.info("Service %s: %s", self.service, observation.decision.reason)
-            return None
-        return ServiceEvent.from_observation(self.service, observation)
+        targets = parse_statuses(self.target_statuses, field="target_statuses")
+        wait = ServiceWait.of(self.service, targets, wait_for_endpoints=self.wait_for_endpoints)
+        return poll_service_once(self.hook, wait, log=self.log)
 
     def poke(self, context: Context) -> PokeReturnValue:
         """One check: done (with the status for XCom) when a target is reached, an error on failure."""

@@ -8,9 +8,10 @@ Rules every trigger here follows:
 * The hook (and with it every credential) is rebuilt inside ``run()``; all I/O is awaited, so the
   event loop never blocks. Triggers in one triggerer share the hook layer's process-wide token
   cache, so a hundred of them cost one token exchange, not a hundred.
-* The status decision is :func:`airflow_provider_spcs.core.services.observe`, the same code the
-  sensor and the operators run on the worker. Status triggers on services of one schema share one
-  ``SHOW SERVICES IN SCHEMA`` per poll cycle (:mod:`._board`): ``db.schema.name`` names, and
+* The status decision is :func:`airflow_provider_spcs.core.services.observe_service`, the same
+  steps the sensor and the operators run on the worker, repeated by the same
+  :func:`~airflow_provider_spcs.core.polling.poll_until_final`. Status triggers on services of one schema share one
+  ``SHOW SERVICES IN SCHEMA`` per poll cycle (:mod:`airflow_provider_spcs.core.listing`): ``db.schema.name`` names, and
   ``name``/``schema.name`` when the connection sets the ``database``/``schema`` they resolve in.
 * Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`).
 """
@@ -25,10 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsError
-from airflow_provider_spcs.core.jobs import drop_service_sql
-from airflow_provider_spcs.core.services import ServiceStatus, arun_observation, observe, parse_statuses
-from airflow_provider_spcs.triggers._board import SharedStatusReader
+from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, Observation, ServiceWait, parse_statuses
 from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent, ServiceEvent
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 #: How long ``on_kill`` cleanup may take before we give up (the triggerer also bounds it).
 CLEANUP_TIMEOUT = 20.0
+
+__all__ = ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStatusTrigger"]
 
 
 def _new_hook(conn_id: str) -> SpcsHook:
@@ -49,7 +51,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
 
     Triggers on services of one schema share one ``SHOW SERVICES IN SCHEMA`` per poll cycle; a
     service whose schema depends on the user's default namespace (the connection sets no
-    ``database``/``schema``) is polled with its own ``DESCRIBE SERVICE`` (see :mod:`._board`).
+    ``database``/``schema``) is polled with its own ``DESCRIBE SERVICE`` (see :mod:`airflow_provider_spcs.core.listing`).
 
     :param spcs_conn_id: Airflow connection id (``snowflake_spcs`` type).
     :param service: service name (``name``, ``schema.name`` or ``db.schema.name``).
@@ -111,35 +113,37 @@ class SpcsServiceStatusTrigger(BaseTrigger):
         yield TriggerEvent(event.to_payload())  # type: ignore[no-untyped-call]
 
     async def _wait(self, hook: SpcsHook) -> ServiceEvent:
-        targets: list[ServiceStatus] = list(self.target_statuses)
-        reader = SharedStatusReader(hook, self.spcs_conn_id, poll_interval=self.poll_interval)
-        while True:
-            flow = observe(
-                targets,
-                now=time.time,
-                deadline=self.deadline,
-                also_wait=self.also_wait,
-                wait_for_endpoints=self.wait_for_endpoints,
-            )
-            observation = await arun_observation(flow, reader, self.service)
-            if observation.decision.final:
-                return ServiceEvent.from_observation(self.service, observation)
-            self.log.debug("Service %s: %s", self.service, observation.decision.reason)
-            await asyncio.sleep(self._next_sleep())
+        wait = ServiceWait.of(
+            self.service,
+            self.target_statuses,
+            deadline=self.deadline,
+            also_wait=self.also_wait,
+            wait_for_endpoints=self.wait_for_endpoints,
+        )
 
-    def _next_sleep(self) -> float:
-        if self.deadline is None:
-            return self.poll_interval
-        # Wake at the deadline rather than a whole interval after it.
-        return max(0.0, min(self.poll_interval, self.deadline - time.time()))
+        def waiting(observation: Observation, pause: float) -> None:
+            self.log.debug("Service %s: %s", self.service, observation.decision.reason)
+
+        observation = await hook.apoll_service(
+            wait, poll_interval=self.poll_interval, on_wait=waiting, share_listing=True
+        )
+        return ServiceEvent.from_observation(self.service, observation)
 
 
 class SpcsJobTrigger(SpcsServiceStatusTrigger):
     """Wait for a job service to end (``DONE`` or a failure); drop the job if the task is killed.
 
+    :param spcs_conn_id: Airflow connection id (``snowflake_spcs`` type).
+    :param service: the job service's name.
+    :param deadline: absolute deadline, epoch seconds; ``None`` waits without limit.
+    :param poll_interval: seconds between polls.
     :param drop_on_kill: drop the job service when a user kills the deferred task (Airflow 3.3+
         calls ``on_kill`` on triggers; triggerer restarts and timeouts do not).
+    :param legacy: ``target_statuses``, ``also_wait`` and ``wait_for_endpoints``, which triggers
+        stored by earlier versions carry (always ``DONE``, nothing, ``False``); accepted and ignored.
     """
+
+    _LEGACY = frozenset({"target_statuses", "also_wait", "wait_for_endpoints"})
 
     def __init__(
         self,
@@ -149,25 +153,28 @@ class SpcsJobTrigger(SpcsServiceStatusTrigger):
         deadline: float | None = None,
         poll_interval: float = 10.0,
         drop_on_kill: bool = True,
-        target_statuses: Sequence[str] = ("DONE",),
-        also_wait: Sequence[str] = (),
-        wait_for_endpoints: bool | Sequence[str] = False,
+        **legacy: Any,
     ) -> None:
+        unknown = set(legacy) - self._LEGACY
+        if unknown:
+            raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
         super().__init__(
             spcs_conn_id=spcs_conn_id,
             service=service,
-            target_statuses=target_statuses,
+            target_statuses=[s.value for s in JOB_SUCCESS_STATUSES],
             deadline=deadline,
             poll_interval=poll_interval,
-            also_wait=also_wait,
-            wait_for_endpoints=wait_for_endpoints,
         )
         self.drop_on_kill = bool(drop_on_kill)
 
     def _kwargs(self) -> dict[str, Any]:
-        kwargs = super()._kwargs()
-        kwargs["drop_on_kill"] = self.drop_on_kill
-        return kwargs
+        return {
+            "spcs_conn_id": self.spcs_conn_id,
+            "service": self.service,
+            "deadline": self.deadline,
+            "poll_interval": self.poll_interval,
+            "drop_on_kill": self.drop_on_kill,
+        }
 
     async def on_kill(self) -> None:
         """Drop the job service we started: the user no longer wants it running."""
@@ -175,7 +182,7 @@ class SpcsJobTrigger(SpcsServiceStatusTrigger):
             return
         hook = _new_hook(self.spcs_conn_id)
         try:
-            await asyncio.wait_for(hook.arun_sql(drop_service_sql(self.service)), CLEANUP_TIMEOUT)
+            await asyncio.wait_for(hook.arun_sql(statements.drop_service(self.service)), CLEANUP_TIMEOUT)
             self.log.info("Dropped job service %s after the task was killed", self.service)
         except (SpcsError, TimeoutError) as exc:
             self.log.warning("Could not drop job service %s: %s", self.service, exc)
@@ -234,7 +241,7 @@ class SpcsEndpointTrigger(BaseTrigger):
         try:
             event = await self._send(hook)
         except SpcsError as exc:
-            event = ResponseEvent(EventStatus.ERROR, self.url, message=str(exc), error_type=type(exc).__name__)
+            event = ResponseEvent.from_error(self.url, exc)
         finally:
             await hook.aclose()
         event = dataclasses.replace(event, carry=self.carry)
@@ -249,14 +256,11 @@ class SpcsEndpointTrigger(BaseTrigger):
         except TimeoutError:
             return ResponseEvent(EventStatus.TIMEOUT, self.url, message="no response before the deadline")
         if len(response.content) > MAX_EVENT_TEXT:
-            return ResponseEvent(
-                EventStatus.ERROR,
-                self.url,
-                status_code=response.status_code,
-                message=f"response of {len(response.content)} bytes is too large for deferrable mode "
-                f"(limit {MAX_EVENT_TEXT}); run the task with deferrable=False",
-                error_type="SpcsError",
+            too_large = SpcsError(
+                f"response of {len(response.content)} bytes is too large for deferrable mode "
+                f"(limit {MAX_EVENT_TEXT}); run the task with deferrable=False"
             )
+            return ResponseEvent.from_error(self.url, too_large, status_code=response.status_code)
         return ResponseEvent(
             EventStatus.SUCCESS,
             self.url,

@@ -1,17 +1,25 @@
-"""Fixtures for core tests: RSA keys generated per session (no key material checked in)."""
+"""Fixtures for core tests: RSA keys generated per session (no key material checked in), and runners
+that send through an ``httpx.MockTransport`` with a process state of their own."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from airflow_provider_spcs.core import credentials
-from airflow_provider_spcs.core.cache import TOKEN_CACHE
+from airflow_provider_spcs.core.clients import ClientPool
+from airflow_provider_spcs.core.credentials import Credential
+from airflow_provider_spcs.core.process import ProcessState
+from airflow_provider_spcs.core.runner import Runner
+from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock
+
+Handler = Callable[[httpx.Request], httpx.Response]
+MockRunner = Callable[..., Runner]
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,14 @@ def b64(rsa_key: KeyMaterial) -> str:
     return base64.b64encode(rsa_key.pem.encode()).decode()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    TOKEN_CACHE.clear()
-    credentials.clear_jwt_cache()
-    yield
-    TOKEN_CACHE.clear()
-    credentials.clear_jwt_cache()
+@pytest.fixture
+def mock_runner() -> MockRunner:
+    """``mock_runner(credential, handler, clock=...)``: a runner whose requests go to ``handler``
+    (sync and async), with a fresh process state (its own token cache and clients)."""
+
+    def build(credential: Credential, handler: Handler, *, clock: Clock = SYSTEM_CLOCK) -> Runner:
+        transport = httpx.MockTransport(handler)
+        clients = ClientPool(transport=transport, async_transport=transport)
+        return Runner(credential, process=ProcessState(clock=clock, clients=clients))
+
+    return build

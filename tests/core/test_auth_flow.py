@@ -1,5 +1,6 @@
-"""SpcsAuth and the SQL API client over httpx.MockTransport: header forms, 401/sign-in re-auth, the
-shared flow driven by hand, requestId reuse, 202 polling and partitions."""
+"""Authentication as steps (driven by hand, by the runner, and through the httpx.Auth adapter): header
+forms, 401/sign-in re-auth, the https gate; and the SQL API client over httpx.MockTransport: requestId
+reuse, 202 polling and partitions."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ import httpx
 import pytest
 
 from airflow_provider_spcs.core import sql_api
-from airflow_provider_spcs.core.auth import SpcsAuth, is_sign_in_redirect
-from airflow_provider_spcs.core.cache import TokenCache
+from airflow_provider_spcs.core.auth import SpcsAuth, authorization, authorized_send, is_sign_in_redirect
 from airflow_provider_spcs.core.config import SpcsConfig
 from airflow_provider_spcs.core.credentials import SQL, credential_for
-from airflow_provider_spcs.core.effects import GetToken
+from airflow_provider_spcs.core.effects import GetToken, Send
 from airflow_provider_spcs.core.errors import SpcsApiError, SpcsAuthError, SpcsConfigError, SpcsSqlError
 from airflow_provider_spcs.core.retry import RetryPolicy
 from airflow_provider_spcs.core.runner import Runner
@@ -26,61 +26,75 @@ ACCOUNT_URL = "https://myorg-myacct.snowflakecomputing.com"
 INGRESS = "https://abc-myorg-myacct.snowflakecomputing.app"
 FAST = RetryPolicy(base_delay=0, max_delay=0, poll_initial=0, poll_max=0)
 Handler = Callable[[httpx.Request], httpx.Response]
+MockRunner = Callable[..., Runner]
 
 
 def _config(**extra: str) -> SpcsConfig:
     return SpcsConfig.from_connection(login="alice", password=None, extra={"account": "myorg-myacct", **extra}, env={})
 
 
-def _runner(config: SpcsConfig, handler: Handler) -> Runner:
-    return Runner(
-        credential_for(config, policy=FAST),
-        cache=TokenCache(),
-        transport=httpx.MockTransport(handler),
-        async_transport=httpx.MockTransport(handler),
-    )
-
-
-def test_flow_driven_by_hand() -> None:
-    runner = _runner(_config(token="the-pat"), lambda r: httpx.Response(200))
-    auth = SpcsAuth(runner)
+def test_steps_driven_by_hand() -> None:
+    credential = credential_for(_config(token="the-pat"))
     request = httpx.Request("GET", f"{INGRESS}/x")
-    flow = auth.flow(request)
-    need = next(flow)
+    steps = authorized_send(credential, request)
+    need = next(steps)
     assert need == GetToken("ingress:abc-myorg-myacct.snowflakecomputing.app")
     first = Token("t1", float("inf"))
-    sent = flow.send(first)
-    assert sent.headers["Authorization"] == 'Snowflake Token="t1"'
-    again = flow.send(httpx.Response(401, request=sent))
+    sent = steps.send(first)
+    assert isinstance(sent, Send)
+    assert sent.request.headers["Authorization"] == 'Snowflake Token="t1"'
+    again = steps.send(httpx.Response(401, request=sent.request))
     assert again == GetToken(need.audience, reject=first)
-    resent = flow.send(Token("t2", float("inf")))
-    assert resent.headers["Authorization"] == 'Snowflake Token="t2"'
-    with pytest.raises(StopIteration):
-        flow.send(httpx.Response(200, request=resent))
+    resent = steps.send(Token("t2", float("inf")))
+    assert isinstance(resent, Send)
+    assert resent.request.headers["Authorization"] == 'Snowflake Token="t2"'
+    ok = httpx.Response(200, request=resent.request)
+    with pytest.raises(StopIteration) as done:
+        steps.send(ok)
+    assert done.value.value is ok
 
 
-def test_pat_headers_for_sql_and_ingress() -> None:
+def test_pat_headers_for_sql_and_ingress(mock_runner: MockRunner) -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         return httpx.Response(200, json={})
 
-    runner = _runner(_config(token="the-pat"), handler)
-    runner.client().get(f"{INGRESS}/a", auth=SpcsAuth(runner))
-    runner.client().get(f"{ACCOUNT_URL}/api/v2/statements", auth=SpcsAuth(runner, SQL))
+    runner = mock_runner(credential_for(_config(token="the-pat")), handler)
+    runner.run(authorized_send(runner.credential, httpx.Request("GET", f"{INGRESS}/a")))
+    runner.run(authorized_send(runner.credential, httpx.Request("GET", f"{ACCOUNT_URL}/api/v2/statements"), SQL))
     assert seen[0].headers["Authorization"] == 'Snowflake Token="the-pat"'
     assert seen[1].headers["Authorization"] == "Bearer the-pat"
     assert seen[1].headers["X-Snowflake-Authorization-Token-Type"] == "PROGRAMMATIC_ACCESS_TOKEN"
+    assert runner.run(authorization(runner.credential, f"{INGRESS}/z")) == {
+        "Authorization": 'Snowflake Token="the-pat"'
+    }
+    assert len(seen) == 2  # headers alone send nothing
 
 
-def test_sign_in_redirect_is_an_auth_error() -> None:
+def test_the_httpx_adapter_sends_the_same_headers(mock_runner: MockRunner) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    runner = mock_runner(credential_for(_config(token="the-pat")), handler)
+    with httpx.Client(transport=httpx.MockTransport(handler)) as own:
+        own.get(f"{INGRESS}/a", auth=SpcsAuth(runner))
+        own.get(f"{ACCOUNT_URL}/api/v2/statements", auth=SpcsAuth(runner, SQL))
+    assert seen[0].headers["Authorization"] == 'Snowflake Token="the-pat"'
+    assert seen[1].headers["Authorization"] == "Bearer the-pat"
+
+
+def test_sign_in_redirect_is_an_auth_error(mock_runner: MockRunner) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"Location": f"{ACCOUNT_URL}/console/login?returnUrl=x"})
 
-    runner = _runner(_config(token="the-pat"), handler)
+    runner = mock_runner(credential_for(_config(token="the-pat")), handler)
     with pytest.raises(SpcsAuthError, match="redirected to sign-in"):
-        runner.client().get(f"{INGRESS}/a", auth=SpcsAuth(runner))
+        runner.run(authorized_send(runner.credential, httpx.Request("GET", f"{INGRESS}/a")))
 
 
 def test_ordinary_redirect_is_not_an_auth_error() -> None:
@@ -89,7 +103,7 @@ def test_ordinary_redirect_is_not_an_auth_error() -> None:
     assert is_sign_in_redirect(httpx.Response(302, headers={"Location": "https://app.snowflake.com/"}, request=request))
 
 
-async def test_async_client_reauths_once_then_fails() -> None:
+def _reauth_server() -> tuple[Handler, list[str]]:
     calls: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -98,23 +112,43 @@ async def test_async_client_reauths_once_then_fails() -> None:
             return httpx.Response(200, text=f"exchanged-{len(calls)}")
         return httpx.Response(401, json={"code": "390303"})
 
+    return handler, calls
+
+
+def _key_pair_config() -> SpcsConfig:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    runner = _runner(_config(private_key_content=pem.decode(), role="R"), handler)
+    return _config(private_key_content=pem.decode(), role="R")
+
+
+async def test_async_reauths_once_then_fails(mock_runner: MockRunner) -> None:
+    handler, calls = _reauth_server()
+    runner = mock_runner(credential_for(_key_pair_config()), handler)
     with pytest.raises(SpcsAuthError) as info:
-        await runner.aclient().get(f"{INGRESS}/a", auth=SpcsAuth(runner))
+        await runner.arun(authorized_send(runner.credential, httpx.Request("GET", f"{INGRESS}/a")))
     assert info.value.code == "390303"
     assert calls == ["/oauth/token", "/a", "/oauth/token", "/a"]
-    await runner.aclose()
+    # The adapter runs the same steps inside an httpx client of your own.
+    calls.clear()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as own:
+        with pytest.raises(SpcsAuthError):
+            await own.get(f"{INGRESS}/b", auth=SpcsAuth(runner))
+    assert calls == ["/b", "/oauth/token", "/b"]  # the cached token first, then one re-exchange
 
 
-def test_http_non_loopback_refused() -> None:
-    runner = _runner(_config(token="the-pat"), lambda r: httpx.Response(200))
-    with pytest.raises(SpcsConfigError, match="refusing"):
-        runner.client().get("http://abc.snowflakecomputing.app/", auth=SpcsAuth(runner))
+def test_http_non_loopback_refused_before_a_token_is_fetched(mock_runner: MockRunner) -> None:
+    seen: list[httpx.Request] = []
+    runner = mock_runner(credential_for(_config(token="the-pat", pat_exchange="true")), seen.append)
+    for steps in (
+        authorized_send(runner.credential, httpx.Request("GET", "http://abc.snowflakecomputing.app/")),
+        authorization(runner.credential, "http://abc.snowflakecomputing.app/"),
+    ):
+        with pytest.raises(SpcsConfigError, match="refusing"):
+            runner.run(steps)
+    assert seen == []  # no exchange, no request
 
 
 def _statement_server(responses: list[httpx.Response]) -> tuple[Handler, list[httpx.Request]]:
@@ -135,7 +169,7 @@ def _result(data: list[list[str]], partitions: int = 1, handle: str = "h-1") -> 
     return httpx.Response(200, json={"resultSetMetaData": meta, "data": data, "statementHandle": handle})
 
 
-def test_sql_retry_reuses_request_id_and_polls_and_fetches_partitions() -> None:
+def test_sql_retry_reuses_request_id_and_polls_and_fetches_partitions(mock_runner: MockRunner) -> None:
     responses = [
         httpx.Response(503, json={"code": "000000"}),
         httpx.Response(
@@ -149,8 +183,8 @@ def test_sql_retry_reuses_request_id_and_polls_and_fetches_partitions() -> None:
     ]
     handler, seen = _statement_server(responses)
     config = _config(token="the-pat", database="DB", role="R")
-    runner = _runner(config, handler)
-    result = runner.run(sql_api.execute(config, "SHOW X", auth=SpcsAuth(runner, SQL), policy=FAST, timeout=30))
+    runner = mock_runner(credential_for(config), handler)
+    result = runner.run(sql_api.execute(runner.credential, "SHOW X", policy=FAST, timeout=30))
     assert result.records() == [{"name": "a", "n": 1}, {"name": "b", "n": 2}]
     first, retry, poll1, _poll2, part = seen
     assert first.url.params["requestId"] == retry.url.params["requestId"]
@@ -163,23 +197,21 @@ def test_sql_retry_reuses_request_id_and_polls_and_fetches_partitions() -> None:
     assert part.url.params["partition"] == "1"
 
 
-async def test_sql_422_is_typed_async() -> None:
+async def test_sql_422_is_typed_async(mock_runner: MockRunner) -> None:
     body = {"code": "000904", "sqlState": "42000", "message": "invalid identifier 'X'", "statementHandle": "h-2"}
     handler, _ = _statement_server([httpx.Response(422, json=body)])
-    config = _config(token="the-pat")
-    runner = _runner(config, handler)
+    runner = mock_runner(credential_for(_config(token="the-pat")), handler)
     with pytest.raises(SpcsSqlError) as info:
-        await runner.arun(sql_api.execute(config, "SELECT X", auth=SpcsAuth(runner, SQL), policy=FAST))
+        await runner.arun(sql_api.execute(runner.credential, "SELECT X", policy=FAST))
     assert (info.value.code, info.value.sql_state, info.value.statement_handle) == ("000904", "42000", "h-2")
     assert str(info.value) == "invalid identifier 'X'"
 
 
-def test_sql_other_errors_fail_at_once() -> None:
+def test_sql_other_errors_fail_at_once(mock_runner: MockRunner) -> None:
     handler, seen = _statement_server([httpx.Response(400, json={"code": "390142", "message": "bad payload"})])
-    config = _config(token="the-pat")
-    runner = _runner(config, handler)
+    runner = mock_runner(credential_for(_config(token="the-pat")), handler)
     with pytest.raises(SpcsApiError) as info:
-        runner.run(sql_api.execute(config, "SELECT 1", auth=SpcsAuth(runner, SQL), policy=FAST))
+        runner.run(sql_api.execute(runner.credential, "SELECT 1", policy=FAST))
     assert (info.value.status_code, info.value.code, info.value.retryable) == (400, "390142", False)
     assert len(seen) == 1
 

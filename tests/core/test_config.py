@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from airflow_provider_spcs.core.config import SpcsConfig
 from airflow_provider_spcs.core.errors import SpcsConfigError
+
+if TYPE_CHECKING:
+    from tests.core.conftest import KeyMaterial
 
 NO_ENV: dict[str, str] = {}
 
@@ -19,7 +23,7 @@ def cfg(
     return SpcsConfig.from_connection(login=login, password=password, extra=extra, env=NO_ENV if env is None else env)
 
 
-def test_key_pair_inferred_and_defaults(rsa_key) -> None:
+def test_key_pair_inferred_and_defaults(rsa_key: KeyMaterial) -> None:
     c = cfg(account="myorg-myacct", private_key_content=rsa_key.pem, role="ANALYST")
     assert c.auth_method == "key_pair"
     assert c.account_url == "https://myorg-myacct.snowflakecomputing.com"
@@ -43,7 +47,7 @@ def test_key_pair_inferred_and_defaults(rsa_key) -> None:
         ({}, "pw", "password"),
     ],
 )
-def test_inference(extra: dict[str, str], password: str | None, expected: str) -> None:
+def test_inference(extra: dict[str, Any], password: str | None, expected: str) -> None:
     assert cfg(password=password, account="a", **extra).auth_method == expected
 
 
@@ -88,7 +92,7 @@ def test_inside_spcs_defaults(tmp_path: Path) -> None:
     )
 
 
-def test_passphrase_falls_back_to_password(rsa_key) -> None:
+def test_passphrase_falls_back_to_password(rsa_key: KeyMaterial) -> None:
     c = cfg(password="pp", account="a", private_key_content=rsa_key.encrypted_pem)
     assert c.private_key_passphrase == "pp"
     assert cfg(password="pat", account="a", auth_method="pat").token == "pat"
@@ -102,7 +106,7 @@ def test_pat_exchange_flag() -> None:
 
 
 def test_oauth_grant_kind() -> None:
-    base = {"account": "a", "oauth_token_endpoint": "https://idp/token", "oauth_client_id": "c"}
+    base: dict[str, Any] = {"account": "a", "oauth_token_endpoint": "https://idp/token", "oauth_client_id": "c"}
     assert cfg(oauth_client_secret="s", **base).oauth_grant == "client_credentials"
     assert cfg(oauth_refresh_token="r", **base).oauth_grant == "refresh_token"
     assert cfg(account="a", auth_method="oauth", token="tok").oauth_grant is None
@@ -155,7 +159,7 @@ SECRET = "s3cr3t-value-never-echoed"
         ({"account": "a"}, "extra.auth_method", "cannot infer"),
     ],
 )
-def test_bad_inputs_name_the_setting(kwargs: dict[str, str], field: str, words: str) -> None:
+def test_bad_inputs_name_the_setting(kwargs: dict[str, Any], field: str, words: str) -> None:
     with pytest.raises(SpcsConfigError) as info:
         cfg(**kwargs)
     assert info.value.field == field
@@ -165,7 +169,7 @@ def test_bad_inputs_name_the_setting(kwargs: dict[str, str], field: str, words: 
     assert isinstance(info.value, ValueError)
 
 
-def test_key_pair_needs_login(rsa_key) -> None:
+def test_key_pair_needs_login(rsa_key: KeyMaterial) -> None:
     with pytest.raises(SpcsConfigError, match=r"^login: "):
         cfg(login=None, account="a", private_key_content=rsa_key.pem)
 
@@ -182,7 +186,7 @@ def test_extra_must_be_json_object() -> None:
         SpcsConfig.from_connection(login="u", password=None, extra="{not json", env=NO_ENV)
 
 
-def test_secrets_reported(rsa_key) -> None:
+def test_secrets_reported(rsa_key: KeyMaterial) -> None:
     from airflow_provider_spcs.core.secrets import add_secret_sink, remove_secret_sink
 
     seen: list[str] = []

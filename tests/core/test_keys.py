@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -14,8 +15,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from airflow_provider_spcs.core import keys
 from airflow_provider_spcs.core.errors import SpcsConfigError
 
+if TYPE_CHECKING:
+    from tests.core.conftest import KeyMaterial
 
-def test_fingerprint_is_sha256_of_spki_der(rsa_key) -> None:
+
+def test_fingerprint_is_sha256_of_spki_der(rsa_key: KeyMaterial) -> None:
     loaded = keys.load_private_key(content=rsa_key.pem, path=None, passphrase=None)
     expected = "SHA256:" + base64.b64encode(hashlib.sha256(rsa_key.public_der).digest()).decode()
     assert loaded.fingerprint == expected
@@ -23,31 +27,35 @@ def test_fingerprint_is_sha256_of_spki_der(rsa_key) -> None:
     assert rsa_key.pem not in repr(loaded)
 
 
-def test_base64_of_pem_and_escaped_newlines(rsa_key, b64) -> None:
+def test_base64_of_pem_and_escaped_newlines(rsa_key: KeyMaterial, b64: str) -> None:
     a = keys.load_private_key(content=b64, path=None, passphrase=None)
     b = keys.load_private_key(content=rsa_key.pem.replace("\n", "\\n"), path=None, passphrase=None)
     assert a.fingerprint == b.fingerprint
 
 
-def test_encrypted_key_with_passphrase(rsa_key) -> None:
+def test_encrypted_key_with_passphrase(rsa_key: KeyMaterial) -> None:
     loaded = keys.load_private_key(content=rsa_key.encrypted_pem, path=None, passphrase=rsa_key.passphrase)
     assert loaded.fingerprint.startswith("SHA256:")
 
 
-def test_file_is_parsed_once_until_it_changes(rsa_key, tmp_path: Path) -> None:
+def test_file_is_parsed_once_until_it_changes(rsa_key: KeyMaterial, tmp_path: Path) -> None:
     path = tmp_path / "key.p8"
     path.write_text(rsa_key.pem)
-    before = keys.parse_count()
-    first = keys.load_private_key(content=None, path=str(path), passphrase=None)
+    cache = keys.KeyCache()
+    first = keys.load_private_key(content=None, path=str(path), passphrase=None, cache=cache)
     for _ in range(5):
-        assert keys.load_private_key(content=None, path=str(path), passphrase=None) is first
-    assert keys.parse_count() == before + 1
+        assert keys.load_private_key(content=None, path=str(path), passphrase=None, cache=cache) is first
+    assert cache.parses == 1
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     path.write_bytes(
         other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     os.utime(path, ns=(1, 1))
-    assert keys.load_private_key(content=None, path=str(path), passphrase=None).fingerprint != first.fingerprint
+    rotated = keys.load_private_key(content=None, path=str(path), passphrase=None, cache=cache)
+    assert rotated.fingerprint != first.fingerprint
+    assert cache.parses == 2
+    cache.clear()
+    assert keys.load_private_key(content=None, path=str(path), passphrase=None, cache=cache) is not rotated
 
 
 def _raises(field: str, words: str, **kwargs: object) -> SpcsConfigError:
@@ -58,7 +66,7 @@ def _raises(field: str, words: str, **kwargs: object) -> SpcsConfigError:
     return info.value
 
 
-def test_pkcs1_is_refused_with_conversion_hint(rsa_key) -> None:
+def test_pkcs1_is_refused_with_conversion_hint(rsa_key: KeyMaterial) -> None:
     pkcs1 = rsa_key.key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
     ).decode()
@@ -71,18 +79,18 @@ def test_garbage_is_refused() -> None:
     _raises("extra.private_key_content", "does not decode to a PEM", content=base64.b64encode(b"hello").decode())
 
 
-def test_encrypted_without_passphrase(rsa_key) -> None:
+def test_encrypted_without_passphrase(rsa_key: KeyMaterial) -> None:
     _raises("extra.private_key_passphrase", "encrypted", content=rsa_key.encrypted_pem)
 
 
-def test_wrong_passphrase(rsa_key) -> None:
+def test_wrong_passphrase(rsa_key: KeyMaterial) -> None:
     err = _raises(
         "extra.private_key_passphrase", "wrong passphrase", content=rsa_key.encrypted_pem, passphrase="nope-secret"
     )
     assert "nope-secret" not in str(err)
 
 
-def test_passphrase_is_ignored_for_unencrypted_key(rsa_key) -> None:
+def test_passphrase_is_ignored_for_unencrypted_key(rsa_key: KeyMaterial) -> None:
     # the connection password doubles as passphrase fallback, so an unencrypted key must not trip on it
     assert keys.load_private_key(content=rsa_key.pem, path=None, passphrase="x").bits == 2048
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import httpx
 import pytest
 
-from airflow_provider_spcs.core.effects import Send, Sleep
+from airflow_provider_spcs.core.effects import Send, Sleep, Steps
 from airflow_provider_spcs.core.errors import SpcsApiError
 from airflow_provider_spcs.core.retry import RetryPolicy, parse_retry_after, send_with_retries
 
@@ -29,11 +31,15 @@ def test_poll_delay_grows_to_cap() -> None:
     assert [round(policy.poll_delay(n), 3) for n in range(4)] == [0.1, 0.15, 0.225, 0.3]
 
 
-def _drive(steps, responses):
+def _drive(
+    steps: Steps[httpx.Response], responses: Sequence[httpx.Response | Exception]
+) -> tuple[httpx.Response, list[httpx.Request], list[float]]:
     """Answer Send effects from ``responses`` (Response or exception); record sleeps."""
-    sleeps, sent = [], []
-    reply = None
-    error = None
+    sleeps: list[float] = []
+    sent: list[httpx.Request] = []
+    reply: httpx.Response | None = None
+    error: Exception | None = None
+    pending = list(responses)
     while True:
         try:
             effect = steps.throw(error) if error else steps.send(reply)
@@ -45,7 +51,7 @@ def _drive(steps, responses):
         else:
             assert isinstance(effect, Send)
             sent.append(effect.request)
-            outcome = responses.pop(0)
+            outcome = pending.pop(0)
             if isinstance(outcome, Exception):
                 error = outcome
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +14,9 @@ from airflow_provider_spcs.core.secrets import (
     report_secret,
     secret_fragments,
 )
+
+if TYPE_CHECKING:
+    from tests.core.conftest import KeyMaterial
 
 
 @pytest.fixture
@@ -69,7 +73,7 @@ def test_a_failing_sink_hears_the_value_again_next_time(heard: list[str]) -> Non
     assert calls == ["s3cret-flaky", "s3cret-flaky"]
 
 
-def test_pem_fragments_are_its_body_lines(rsa_key) -> None:
+def test_pem_fragments_are_its_body_lines(rsa_key: KeyMaterial) -> None:
     fragments = secret_fragments(rsa_key.pem)
     body = [line for line in rsa_key.pem.splitlines() if "-----" not in line]
     assert [f for f in fragments] == [line for line in body if len(line) >= 8]
@@ -77,10 +81,10 @@ def test_pem_fragments_are_its_body_lines(rsa_key) -> None:
     assert secret_fragments("single-line-token") == ["single-line-token"]
 
 
-def test_pem_fragments_mask_the_key_in_every_shape(rsa_key) -> None:
+def test_pem_fragments_mask_the_key_in_every_shape(rsa_key: KeyMaterial) -> None:
     from airflow.sdk._shared.secrets_masker.secrets_masker import SecretsMasker
 
-    masker = SecretsMasker()
+    masker = SecretsMasker()  # type: ignore[no-untyped-call]
     for fragment in secret_fragments(rsa_key.pem):
         masker.add_mask(fragment)
     body = [line for line in rsa_key.pem.splitlines() if "-----" not in line and len(line) >= 8]

@@ -7,6 +7,7 @@ state and the XCom values. Triggers run inline, so the deferred variants exercis
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -49,13 +50,13 @@ def _reschedules(dr: Any, task_id: str) -> int:
         return int(session.scalar(select(func.count()).where(TaskReschedule.ti_id == ti.id)) or 0)
 
 
-def _xcom(dr: Any, task_id: str) -> Any:
+def _xcom(dr: Any, task_id: str, key: str = "return_value") -> Any:
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
     with create_session() as session:
         row = session.scalars(
-            XComModel.get_many(run_id=dr.run_id, dag_ids=dr.dag_id, task_ids=task_id, key="return_value")
+            XComModel.get_many(run_id=dr.run_id, dag_ids=dr.dag_id, task_ids=task_id, key=key)
         ).first()
         assert row is not None, f"no XCom from {task_id}"
         return XComModel.deserialize_value(row)
@@ -103,6 +104,9 @@ def test_pagination_example_with_pat(
     assert _triggers_run(caplog) == _expected(variant, 3)  # one deferral per page
     assert _xcom(dr, "fetch_catalog") == list(range(25))
     assert _xcom(dr, "count") == 25
+    if variant:  # each earlier page kept once, pushed before a deferral and read back after it
+        pages = [_xcom(dr, "fetch_catalog", key=f"spcs_page_{n}") for n in (0, 1)]
+        assert [json.loads(page["text"])["items"][0] for page in pages] == [0, 10]
     assert spcs.stats()["requests"].get("ingress") == 3  # three pages, one request each
     assert spcs.stats()["jwts_verified"] == 0  # PAT: no key-pair JWT anywhere
 

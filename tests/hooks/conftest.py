@@ -1,5 +1,5 @@
-"""Hook tests run against the emulator over real sockets; token caches and shared connection
-settings are cleared per test."""
+"""Hook tests run against the emulator over real sockets (the process state is reset per test by
+the top-level ``process`` fixture)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,13 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_spcs.core import credentials
-from airflow_provider_spcs.core.cache import TOKEN_CACHE
 from airflow_provider_spcs.core.retry import RetryPolicy
-from airflow_provider_spcs.hooks._shared import SHARED
 from airflow_provider_spcs.hooks.spcs import SpcsHook
 
+MakeHook = Callable[..., SpcsHook]
+"""``make_hook(auth_method="key_pair", *, policy=FAST, **extra) -> SpcsHook``."""
+
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, poll_initial=0.01, poll_max=0.05, max_attempts=4)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    TOKEN_CACHE.clear()
-    credentials.clear_jwt_cache()
-    SHARED.clear()
-    yield
-    TOKEN_CACHE.clear()
-    credentials.clear_jwt_cache()
-    SHARED.clear()
 
 
 @pytest.fixture

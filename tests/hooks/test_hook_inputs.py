@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -11,6 +11,9 @@ from cryptography.hazmat.primitives import serialization
 from airflow_provider_spcs.core.errors import SpcsConfigError
 from airflow_provider_spcs.hooks.spcs import SpcsHook
 from airflow_provider_spcs.testing import SpcsEmulator
+
+if TYPE_CHECKING:
+    from tests.hooks.conftest import MakeHook
 
 _memo: dict[str, str] = {}
 
@@ -100,7 +103,7 @@ def _set_conn(spcs: SpcsEmulator, monkeypatch: pytest.MonkeyPatch, method: str, 
             _memo["encrypted"] = spcs.encrypted_private_key_pem("right-pass-phrase")
         overrides["private_key_content"] = _memo["encrypted"]
     auth_method = overrides.pop("auth_method", None)
-    conn = spcs.connection(method, **overrides)
+    conn = spcs.connection(cast(Any, method), **overrides)
     if auth_method:
         conn["extra"]["auth_method"] = auth_method
     monkeypatch.setenv("AIRFLOW_CONN_SPCS_BAD", json.dumps(conn))
@@ -149,7 +152,9 @@ async def test_bad_input_async(
 
 
 @pytest.mark.parametrize("name", ["ECHO_SERVICE; DROP SERVICE X", "a.b.c.d", "svc name", "", "x'--", 'svc"'])
-async def test_unsafe_service_names_are_refused_before_any_request(spcs: SpcsEmulator, make_hook, name: str) -> None:
+async def test_unsafe_service_names_are_refused_before_any_request(
+    spcs: SpcsEmulator, make_hook: MakeHook, name: str
+) -> None:
     hook = make_hook("pat")
     for call in (
         hook.describe_service,
@@ -169,6 +174,6 @@ async def test_unsafe_service_names_are_refused_before_any_request(spcs: SpcsEmu
     assert spcs.stats()["requests"] == {}
 
 
-def test_quoted_names_reach_sql_quoted(spcs: SpcsEmulator, make_hook) -> None:
+def test_quoted_names_reach_sql_quoted(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     assert hook.describe_service('"SPCS_DB".app."ECHO_SERVICE"')["name"] == "ECHO_SERVICE"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import types
+from typing import Any
 
 import pytest
 
 from airflow_provider_spcs._provider_info import UI_FIELD_BEHAVIOUR
+from airflow_provider_spcs.core.endpoints import ingress_provisioned
 from airflow_provider_spcs.core.fields import EXTRA_FIELDS
-from airflow_provider_spcs.hooks.spcs import SpcsHook, is_placeholder_ingress
+from airflow_provider_spcs.hooks.spcs import SpcsHook
 
 
 def test_registration_attributes() -> None:
@@ -39,7 +41,7 @@ def test_form_widgets_cover_every_extra(monkeypatch: pytest.MonkeyPatch) -> None
         def __init__(self, label: str, widget: object = None, description: str = "") -> None:
             self.label, self.widget, self.description = label, widget, description
 
-    fakes = {
+    fakes: dict[str, dict[str, Any]] = {
         "wtforms": {
             "StringField": type("StringField", (Field,), {}),
             "PasswordField": type("PasswordField", (Field,), {}),
@@ -88,7 +90,7 @@ def test_dag_side_import_is_light() -> None:
     ],
 )
 def test_placeholder_detection(value: str | None, placeholder: bool) -> None:
-    assert is_placeholder_ingress(value) is placeholder
+    assert ingress_provisioned(value) is not placeholder
 
 
 def test_core_never_imports_airflow() -> None:

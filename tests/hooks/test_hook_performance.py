@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import httpx
+import pytest
 
 from airflow_provider_spcs.testing import SpcsEmulator
+
+if TYPE_CHECKING:
+    from tests.hooks.conftest import MakeHook
 
 CALLS = 100
 
 
-def _median_ms(fn) -> float:
-    samples = []
+def _median_ms(fn: Callable[[], object]) -> float:
+    samples: list[float] = []
     for _ in range(CALLS):
         started = time.perf_counter()
         fn()
@@ -22,7 +28,9 @@ def _median_ms(fn) -> float:
     return statistics.median(samples)
 
 
-def test_exchanges_per_100_calls_and_overhead(spcs: SpcsEmulator, make_hook, capsys) -> None:
+def test_exchanges_per_100_calls_and_overhead(
+    spcs: SpcsEmulator, make_hook: MakeHook, capsys: pytest.CaptureFixture[str]
+) -> None:
     hook = make_hook("key_pair")
     url = f"{spcs.ingress_url()}/bench"
     headers = hook.ingress_headers(url)  # also warms the token cache: 1 exchange
@@ -36,9 +44,7 @@ def test_exchanges_per_100_calls_and_overhead(spcs: SpcsEmulator, make_hook, cap
     assert stats["exchanges"] == 0  # 100 hook calls reused the one token exchanged above
     assert stats["requests"]["ingress"] == 2 * CALLS
     # cold start: a fresh process-wide cache exchanges once for 100 calls
-    from airflow_provider_spcs.core.cache import TOKEN_CACHE
-
-    TOKEN_CACHE.clear()
+    hook.process.tokens.clear()
     spcs.reset_stats()
     for _ in range(CALLS):
         hook.request("GET", url)

@@ -4,6 +4,7 @@ times with backoff; other errors fail at once with a typed error."""
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,9 +12,12 @@ from airflow_provider_spcs.core.errors import SpcsApiError, SpcsTokenExchangeErr
 from airflow_provider_spcs.core.retry import RetryPolicy
 from airflow_provider_spcs.testing import SpcsEmulator
 
+if TYPE_CHECKING:
+    from tests.hooks.conftest import MakeHook
+
 
 @pytest.mark.parametrize("status", [429, 503, 504])
-def test_sql_api_transient_statuses_are_retried(spcs: SpcsEmulator, make_hook, status: int) -> None:
+def test_sql_api_transient_statuses_are_retried(spcs: SpcsEmulator, make_hook: MakeHook, status: int) -> None:
     hook = make_hook("pat")
     spcs.inject("sql_api", status=status, count=2)
     assert hook.get_service_status("ECHO_SERVICE") == "RUNNING"
@@ -21,7 +25,7 @@ def test_sql_api_transient_statuses_are_retried(spcs: SpcsEmulator, make_hook, s
     assert spcs.stats()["sql_statements"] == 1
 
 
-def test_retries_are_bounded(spcs: SpcsEmulator, make_hook) -> None:
+def test_retries_are_bounded(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat", policy=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02))
     spcs.inject("sql_api", status=429, count=10)
     with pytest.raises(SpcsApiError) as info:
@@ -32,7 +36,7 @@ def test_retries_are_bounded(spcs: SpcsEmulator, make_hook) -> None:
     assert spcs.stats()["requests"]["sql_api"] == 3
 
 
-def test_retry_after_is_honoured(spcs: SpcsEmulator, make_hook) -> None:
+def test_retry_after_is_honoured(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     spcs.inject("sql_api", status=503, count=1, retry_after=1)
     started = time.monotonic()
@@ -40,21 +44,21 @@ def test_retry_after_is_honoured(spcs: SpcsEmulator, make_hook) -> None:
     assert time.monotonic() - started >= 0.9
 
 
-def test_dropped_connection_is_retried(spcs: SpcsEmulator, make_hook) -> None:
+def test_dropped_connection_is_retried(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("key_pair")
     spcs.inject("sql_api", drop=True, count=1)
     assert hook.run_sql("SELECT 1")
     assert spcs.stats()["sql_statements"] == 1
 
 
-def test_ingress_get_retried_on_503(spcs: SpcsEmulator, make_hook) -> None:
+def test_ingress_get_retried_on_503(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     spcs.inject("ingress", status=503, count=2)
     assert hook.request("GET", spcs.ingress_url()).status_code == 200
     assert spcs.stats()["requests"]["ingress"] == 3
 
 
-def test_ingress_post_not_retried_on_503(spcs: SpcsEmulator, make_hook) -> None:
+def test_ingress_post_not_retried_on_503(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     spcs.inject("ingress", status=503, count=1)
     with pytest.raises(SpcsApiError) as info:
@@ -63,14 +67,14 @@ def test_ingress_post_not_retried_on_503(spcs: SpcsEmulator, make_hook) -> None:
     assert spcs.stats()["requests"]["ingress"] == 1
 
 
-async def test_async_ingress_retry_on_429(spcs: SpcsEmulator, make_hook) -> None:
+async def test_async_ingress_retry_on_429(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     spcs.inject("ingress", status=429, count=1)
     assert (await hook.arequest("POST", spcs.ingress_url(), json={"a": 1})).status_code == 200
     assert spcs.stats()["requests"]["ingress"] == 2
 
 
-def test_exchange_endpoint_retried_then_typed_error(spcs: SpcsEmulator, make_hook) -> None:
+def test_exchange_endpoint_retried_then_typed_error(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("key_pair", policy=RetryPolicy(max_attempts=2, base_delay=0.01))
     spcs.inject("oauth_token", status=503, count=1)
     assert hook.request("GET", spcs.ingress_url()).status_code == 200
@@ -81,7 +85,7 @@ def test_exchange_endpoint_retried_then_typed_error(spcs: SpcsEmulator, make_hoo
     assert info.value.status_code == 400
 
 
-def test_raise_for_status_false_returns_the_response(spcs: SpcsEmulator, make_hook) -> None:
+def test_raise_for_status_false_returns_the_response(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     spcs.service("ECHO_SERVICE").set_status("SUSPENDED")
     response = hook.request("GET", spcs.ingress_url(), raise_for_status=False)
@@ -91,7 +95,7 @@ def test_raise_for_status_false_returns_the_response(spcs: SpcsEmulator, make_ho
     assert info.value.status_code == 503
 
 
-def test_every_request_has_a_timeout(spcs: SpcsEmulator, make_hook) -> None:
+def test_every_request_has_a_timeout(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat", policy=RetryPolicy(max_attempts=1))
     spcs.inject("ingress", latency=1.0, count=1)
     with pytest.raises(SpcsApiError, match="ReadTimeout"):

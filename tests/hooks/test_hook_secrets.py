@@ -7,14 +7,17 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from airflow_provider_spcs.core import credentials
-from airflow_provider_spcs.core.cache import TOKEN_CACHE
 from airflow_provider_spcs.core.errors import SpcsError
+from airflow_provider_spcs.core.process import ProcessState
 from airflow_provider_spcs.core.secrets import add_secret_sink, remove_secret_sink
 from airflow_provider_spcs.testing import SpcsEmulator
+
+if TYPE_CHECKING:
+    from tests.hooks.conftest import MakeHook
 
 METHODS = ("key_pair", "pat", "password", "spcs_token", "oauth")
 
@@ -27,7 +30,7 @@ def reported() -> Iterator[list[str]]:
     remove_secret_sink(seen.append)
 
 
-def _exercise(spcs: SpcsEmulator, make_hook, method: str, errors: list[str], reprs: list[str]) -> None:
+def _exercise(spcs: SpcsEmulator, make_hook: MakeHook, method: str, errors: list[str], reprs: list[str]) -> None:
     url = spcs.ingress_url()
     hook = make_hook(method)
     hook.request("GET", f"{url}/a")
@@ -44,17 +47,18 @@ def _exercise(spcs: SpcsEmulator, make_hook, method: str, errors: list[str], rep
         errors.append(str(exc))
         errors.append(repr(exc))
     reprs += [repr(hook), repr(hook.get_config()), repr(hook.get_runner().credential), str(hook.get_config())]
-    reprs += [repr(t) for t in TOKEN_CACHE._tokens.values()]
+    reprs += [repr(t) for t in hook.process.tokens.tokens()]
     reprs.append(repr(hook.get_runner().token("sql")) if hook.get_runner().credential.supports_sql_api else "")
 
 
 def test_no_secret_in_logs_errors_or_reprs(
     spcs: SpcsEmulator,
-    make_hook,
+    make_hook: MakeHook,
     reported: list[str],
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
+    process: ProcessState,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for name in ("airflow_provider_spcs", "httpx", "httpcore", "snowflake"):
@@ -64,8 +68,7 @@ def test_no_secret_in_logs_errors_or_reprs(
     minted: list[str] = []
     for method in METHODS:
         _exercise(spcs, make_hook, method, errors, reprs)
-        minted += [t.value for t in TOKEN_CACHE._tokens.values()]
-        minted += [t.value for t in credentials._jwts.values()]
+        minted += [t.value for t in process.tokens.tokens()]  # JWTs included
     # failures carry secrets in their inputs, never in their outputs
     for method, override in (("password", {"password": "wrong-password-123"}), ("pat", {"token": "bad-pat-value-456"})):
         try:
@@ -96,18 +99,18 @@ def test_no_secret_in_logs_errors_or_reprs(
         assert not leaked, f"secret(s) {leaked} found in {where}"
 
 
-def test_hook_wires_airflow_masker(spcs: SpcsEmulator, make_hook) -> None:
-    from airflow.sdk.log import redact
+def test_hook_wires_airflow_masker(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
+    from airflow.sdk.log import redact  # type: ignore[attr-defined]
 
     hook = make_hook("pat", pat_exchange="true")
     hook.request("GET", spcs.ingress_url())
-    (exchanged,) = [t.value for t in TOKEN_CACHE._tokens.values()]
+    (exchanged,) = [t.value for t in hook.process.tokens.tokens() if t.kind == "exchanged"]
     assert redact(f"pat={spcs.pat}") == "pat=***"
     assert exchanged not in str(redact(f"token {exchanged}"))
 
 
 def test_spcs_token_file_contents_are_masked(
-    spcs: SpcsEmulator, make_hook, reported: list[str], tmp_path: Path
+    spcs: SpcsEmulator, make_hook: MakeHook, reported: list[str], tmp_path: Path
 ) -> None:
     token_file = tmp_path / "token"
     value = spcs.write_session_token_file(token_file)

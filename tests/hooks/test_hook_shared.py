@@ -8,23 +8,31 @@ import gc
 import json
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from airflow_provider_spcs.core.connections import SharedConnections
 from airflow_provider_spcs.core.errors import SpcsConfigError
-from airflow_provider_spcs.core.runner import POOL
-from airflow_provider_spcs.hooks._shared import SHARED, SharedConnections
+from airflow_provider_spcs.core.process import ProcessState
 from airflow_provider_spcs.hooks.spcs import SpcsHook
 from airflow_provider_spcs.testing import SpcsEmulator
 
+if TYPE_CHECKING:
+    from airflow_provider_spcs.testing.pytest_plugin import ConnFactory
 
-def test_many_hooks_one_read_one_runner(spcs: SpcsEmulator, spcs_conn_factory) -> None:
+
+def test_many_hooks_one_read_one_runner(
+    spcs: SpcsEmulator, spcs_conn_factory: ConnFactory, process: ProcessState
+) -> None:
     conn_id = spcs_conn_factory("key_pair", conn_id="spcs_shared")
-    reads = SHARED.reads
+    process.keys.clear()  # parsed keys outlive a reset (they cannot go stale): count this test's own
+    reads, parses = process.connections.reads, process.keys.parses
     hooks = [SpcsHook(conn_id) for _ in range(20)]
     for hook in hooks:
         assert hook.get_service_status("ECHO_SERVICE") == "RUNNING"
-    assert SHARED.reads - reads == 1
+    assert process.connections.reads - reads == 1
+    assert process.keys.parses - parses == 1
     assert len({id(h.get_config()) for h in hooks}) == 1
     assert len({id(h.get_runner()) for h in hooks}) == 1
     # other settings that matter (timeout) get their own runner, the same settings
@@ -33,23 +41,27 @@ def test_many_hooks_one_read_one_runner(spcs: SpcsEmulator, spcs_conn_factory) -
     assert other.get_runner() is not hooks[0].get_runner()
 
 
-async def test_concurrent_async_hooks_share_one_read_and_one_client(spcs: SpcsEmulator, spcs_conn_factory) -> None:
+async def test_concurrent_async_hooks_share_one_read_and_one_client(
+    spcs: SpcsEmulator, spcs_conn_factory: ConnFactory, process: ProcessState
+) -> None:
     conn_id = spcs_conn_factory("key_pair", conn_id="spcs_shared_async")
-    reads, created = SHARED.reads, POOL.created
+    reads, created = process.connections.reads, process.clients.created
     hooks = [SpcsHook(conn_id) for _ in range(50)]
     statuses = await asyncio.gather(*(h.aget_service_status("ECHO_SERVICE") for h in hooks))
     assert statuses == ["RUNNING"] * 50
-    assert SHARED.reads - reads == 1
-    assert POOL.created - created <= 1  # this loop's shared client (none if an earlier test built it)
+    assert process.connections.reads - reads == 1
+    assert process.clients.created - created == 1  # this loop's shared client
     assert spcs.stats()["requests"]["sql_api"] == 50
-    client = POOL.aclient()
+    client = process.clients.aclient()
     for hook in hooks:
         await hook.aclose()
     assert not client.is_closed, "a hook must not close the shared pool"
     assert await hooks[0].aget_service_status("ECHO_SERVICE") == "RUNNING"
 
 
-def test_loop_shutdown_closes_the_shared_client_quietly(spcs: SpcsEmulator, spcs_conn_factory) -> None:
+def test_loop_shutdown_closes_the_shared_client_quietly(
+    spcs: SpcsEmulator, spcs_conn_factory: ConnFactory, process: ProcessState
+) -> None:
     conn_id = spcs_conn_factory("pat", conn_id="spcs_shared_loop")
     url = spcs.ingress_url()
     clients = []
@@ -57,7 +69,7 @@ def test_loop_shutdown_closes_the_shared_client_quietly(spcs: SpcsEmulator, spcs
     async def main() -> None:
         hook = SpcsHook(conn_id)
         await hook.arequest("GET", url)
-        clients.append(POOL.aclient())
+        clients.append(process.clients.aclient())
         await hook.aclose()
 
     with warnings.catch_warnings(record=True) as caught:
@@ -69,7 +81,7 @@ def test_loop_shutdown_closes_the_shared_client_quietly(spcs: SpcsEmulator, spcs
 
 
 def test_a_changed_connection_is_picked_up_at_once(
-    spcs: SpcsEmulator, spcs_conn_factory, monkeypatch: pytest.MonkeyPatch
+    spcs: SpcsEmulator, spcs_conn_factory: ConnFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     conn_id = spcs_conn_factory("pat", conn_id="spcs_shared_change")
     first = SpcsHook(conn_id).get_config()
@@ -82,35 +94,33 @@ def test_a_changed_connection_is_picked_up_at_once(
 
 def test_same_content_after_ttl_keeps_settings_and_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [0.0]
-    shared = SharedConnections(ttl=60.0, clock=lambda: now[0])
+    process = ProcessState(connections=SharedConnections(ttl=60.0, clock=lambda: now[0]))
     conn = {"conn_type": "snowflake_spcs", "login": "u", "extra": {"account": "a", "token": "the-pat-value"}}
     monkeypatch.setenv("AIRFLOW_CONN_SPCS_TTL", json.dumps(conn))
-    hook = SpcsHook("spcs_ttl")
-    reads: list[int] = []
-
-    def read() -> object:
-        reads.append(1)
-        return hook.get_connection("spcs_ttl")
-
-    first = shared.get("spcs_ttl", read, SpcsHook._config_of)
+    first = SpcsHook("spcs_ttl", process=process)
+    config, runner = first.get_config(), first.get_runner()
     now[0] = 59.0
-    assert shared.get("spcs_ttl", read, SpcsHook._config_of) is first
-    assert len(reads) == 1
-    now[0] = 61.0  # expired: read again; same content keeps the same settings object
-    assert shared.get("spcs_ttl", read, SpcsHook._config_of) is first
-    assert len(reads) == 2
+    assert SpcsHook("spcs_ttl", process=process).get_config() is config
+    assert process.connections.reads == 1
+    now[0] = 61.0  # expired: read again; same content keeps the same settings object, and its runner
+    again = SpcsHook("spcs_ttl", process=process)
+    assert again.get_config() is config
+    assert again.get_runner() is runner
+    assert process.connections.reads == 2
 
 
-def test_failed_reads_are_not_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_reads_are_not_cached(monkeypatch: pytest.MonkeyPatch, process: ProcessState) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_SPCS_BROKEN", json.dumps({"conn_type": "snowflake_spcs", "login": "u"}))
-    reads = SHARED.reads
+    reads = process.connections.reads
     for _ in range(2):
         with pytest.raises(SpcsConfigError):
             SpcsHook("spcs_broken").get_config()
-    assert SHARED.reads - reads == 2
+    assert process.connections.reads - reads == 2
 
 
-def test_token_file_is_read_for_every_session(spcs: SpcsEmulator, spcs_conn_factory, tmp_path: Path) -> None:
+def test_token_file_is_read_for_every_session(
+    spcs: SpcsEmulator, spcs_conn_factory: ConnFactory, tmp_path: Path
+) -> None:
     token_file = tmp_path / "token"
     spcs.write_session_token_file(token_file)
     conn_id = spcs_conn_factory("spcs_token", conn_id="spcs_shared_file", token_file=str(token_file))
@@ -120,7 +130,7 @@ def test_token_file_is_read_for_every_session(spcs: SpcsEmulator, spcs_conn_fact
         SpcsHook(conn_id).run_sql("SELECT 1")
 
 
-async def test_many_concurrent_requests_one_exchange(spcs: SpcsEmulator, spcs_conn_factory) -> None:
+async def test_many_concurrent_requests_one_exchange(spcs: SpcsEmulator, spcs_conn_factory: ConnFactory) -> None:
     conn_id = spcs_conn_factory("key_pair", conn_id="spcs_shared_many")
     url = spcs.ingress_url()
     hooks = [SpcsHook(conn_id) for _ in range(300)]

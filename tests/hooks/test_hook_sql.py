@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
 
 from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsNotReadyError, SpcsSqlError
 from airflow_provider_spcs.testing import SpcsEmulator
 
+if TYPE_CHECKING:
+    from tests.hooks.conftest import MakeHook
+
 
 @pytest.mark.parametrize("method", ["pat", "password"])
-def test_syntax_error_is_a_typed_sql_error(spcs: SpcsEmulator, make_hook, method: str) -> None:
+def test_syntax_error_is_a_typed_sql_error(spcs: SpcsEmulator, make_hook: MakeHook, method: str) -> None:
     with pytest.raises(SpcsSqlError) as info:
         make_hook(method).run_sql("FROBNICATE THE DATABASE")
     assert info.value.code == "001003"
@@ -20,14 +24,14 @@ def test_syntax_error_is_a_typed_sql_error(spcs: SpcsEmulator, make_hook, method
 
 
 @pytest.mark.parametrize("method", ["key_pair", "password"])
-def test_missing_service(spcs: SpcsEmulator, make_hook, method: str) -> None:
+def test_missing_service(spcs: SpcsEmulator, make_hook: MakeHook, method: str) -> None:
     with pytest.raises(SpcsSqlError) as info:
         make_hook(method).describe_service("NO_SUCH_SERVICE")
     assert info.value.code == "002003"
     assert "does not exist or not authorized" in str(info.value)
 
 
-def test_rows_are_typed_and_keyed_by_lowercase_name(spcs: SpcsEmulator, make_hook) -> None:
+def test_rows_are_typed_and_keyed_by_lowercase_name(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     row = make_hook("pat").describe_service("ECHO_SERVICE")
     connector_row = make_hook("password").describe_service("ECHO_SERVICE")
     assert set(row) == set(connector_row)
@@ -37,7 +41,7 @@ def test_rows_are_typed_and_keyed_by_lowercase_name(spcs: SpcsEmulator, make_hoo
     assert row["current_instances"] == connector_row["current_instances"] == 1
 
 
-def test_partitions_are_all_fetched(spcs: SpcsEmulator, make_hook, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_partitions_are_all_fetched(spcs: SpcsEmulator, make_hook: MakeHook, monkeypatch: pytest.MonkeyPatch) -> None:
     spcs.add_service("MANY", containers=("a", "b", "c", "d", "e"))
     monkeypatch.setattr(spcs.settings, "rows_per_partition", 2)
     hook = make_hook("pat")
@@ -46,7 +50,7 @@ def test_partitions_are_all_fetched(spcs: SpcsEmulator, make_hook, monkeypatch: 
     assert spcs.stats()["requests"]["sql_api"] == 3  # POST with partition 0, then GETs for 1 and 2
 
 
-def test_running_statement_is_polled(spcs: SpcsEmulator, make_hook) -> None:
+def test_running_statement_is_polled(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("key_pair")
     rows = hook.run_sql(
         "EXECUTE JOB SERVICE IN COMPUTE POOL SPCS_POOL NAME = POLLED_JOB "
@@ -57,7 +61,7 @@ def test_running_statement_is_polled(spcs: SpcsEmulator, make_hook) -> None:
     assert hook.get_service_status("POLLED_JOB") == "DONE"
 
 
-async def test_async_polling_and_errors(spcs: SpcsEmulator, make_hook) -> None:
+async def test_async_polling_and_errors(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     await hook.arun_sql(
         "EXECUTE JOB SERVICE IN COMPUTE POOL SPCS_POOL NAME = APOLLED FROM @SPCS_DB.APP.SPECS SPECIFICATION_FILE = 'job.yaml'"
@@ -67,14 +71,14 @@ async def test_async_polling_and_errors(spcs: SpcsEmulator, make_hook) -> None:
         await hook.arun_sql("NOT SQL")
 
 
-def test_endpoints_and_ingress_url(spcs: SpcsEmulator, make_hook) -> None:
+def test_endpoints_and_ingress_url(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     endpoints = hook.get_service_endpoints("ECHO_SERVICE")
     assert [e["name"] for e in endpoints] == ["echo"]
     assert hook.get_ingress_url("ECHO_SERVICE", "ECHO") == spcs.ingress_url()
 
 
-async def test_ingress_url_not_ready_then_ready(spcs: SpcsEmulator, make_hook) -> None:
+async def test_ingress_url_not_ready_then_ready(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     spcs.add_service("SLOW_EP", provision_after_polls=2)
     hook = make_hook("pat")
     with pytest.raises(SpcsNotReadyError, match="provisioning"):
@@ -91,7 +95,7 @@ async def test_ingress_url_not_ready_then_ready(spcs: SpcsEmulator, make_hook) -
     assert (await hook.arequest("GET", url)).status_code == 200
 
 
-def test_unknown_and_private_endpoints(spcs: SpcsEmulator, make_hook) -> None:
+def test_unknown_and_private_endpoints(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     spcs.add_service("PRIV", endpoints=(("internal", False),))
     hook = make_hook("pat")
     with pytest.raises(SpcsConfigError, match="no endpoint 'nope'"):
@@ -100,7 +104,7 @@ def test_unknown_and_private_endpoints(spcs: SpcsEmulator, make_hook) -> None:
         hook.get_ingress_url("PRIV", "internal")
 
 
-def test_containers_async(spcs: SpcsEmulator, make_hook) -> None:
+def test_containers_async(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     import asyncio
 
     hook = make_hook("oauth")
@@ -109,7 +113,7 @@ def test_containers_async(spcs: SpcsEmulator, make_hook) -> None:
     assert asyncio.run(hook.aget_service_endpoints("ECHO_SERVICE"))[0]["name"] == "echo"
 
 
-async def test_password_statements_reuse_one_login(spcs: SpcsEmulator, make_hook) -> None:
+async def test_password_statements_reuse_one_login(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("password")
     for _ in range(3):
         assert hook.get_service_status("ECHO_SERVICE") == "RUNNING"
@@ -120,7 +124,7 @@ async def test_password_statements_reuse_one_login(spcs: SpcsEmulator, make_hook
     assert spcs.stats()["logins"] == 2
 
 
-def test_connector_session_lost_logs_in_again(spcs: SpcsEmulator, make_hook) -> None:
+def test_connector_session_lost_logs_in_again(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("password")
     assert hook.get_service_status("ECHO_SERVICE") == "RUNNING"
     with spcs.state.lock:

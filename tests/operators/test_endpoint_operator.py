@@ -111,6 +111,11 @@ def test_pagination_collects_every_page(spcs: SpcsEmulator, spcs_conn: str, driv
             {"page_size": 10, "page": 2},
             {"page_size": 10, "page": 3},
         ]
+        # Each trigger carries a cursor (the request and the page's number), never earlier pages:
+        # what page N writes to the trigger table does not grow with N.
+        assert [t.carry["page"] for t in triggers] == [0, 1, 2]
+        assert all(set(t.carry) == {"base", "request", "page"} for t in triggers)
+        assert not any('"items"' in json.dumps(t.serialize()[1]) for t in triggers)  # no page body rides along
     assert spcs.stats()["requests"]["ingress"] == 3
 
 
@@ -156,12 +161,13 @@ def test_deferrable_non_idempotent_method_warns() -> None:
 
 
 def test_exactly_one_way_to_name_the_target() -> None:
-    for kwargs in (
+    targets: list[dict[str, Any]] = [
         {},
         {"service": SERVICE},
         {"endpoint": "echo"},
         {"ingress_url": "h", "service": SERVICE, "endpoint": "e"},
-    ):
+    ]
+    for kwargs in targets:
         with pytest.raises(ValueError, match="either ingress_url"):
             SpcsEndpointOperator(task_id="t", **kwargs)
 
@@ -198,9 +204,10 @@ def test_templated_fields_cover_every_request_part() -> None:
 
 
 def test_ingress_host_without_scheme_means_https(spcs: SpcsEmulator, spcs_conn: str) -> None:
-    from airflow_provider_spcs.operators.endpoint import _join, _with_scheme
+    from airflow_provider_spcs.core.accounts import with_https_default
+    from airflow_provider_spcs.operators.endpoint import _join
 
-    assert _with_scheme("abc-org-acct.snowflakecomputing.app") == "https://abc-org-acct.snowflakecomputing.app"
-    assert _with_scheme("http://127.0.0.1:9") == "http://127.0.0.1:9"
+    assert with_https_default("abc-org-acct.snowflakecomputing.app") == "https://abc-org-acct.snowflakecomputing.app"
+    assert with_https_default("http://127.0.0.1:9") == "http://127.0.0.1:9"
     assert _join("https://h/", "/a/b") == "https://h/a/b"
     assert _join("https://h", "") == "https://h"

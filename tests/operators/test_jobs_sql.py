@@ -1,18 +1,12 @@
-"""EXECUTE JOB SERVICE and lifecycle statements: order, quoting, refusal of unsafe input."""
+"""Job and lifecycle statements: order, quoting, refusal of unsafe input."""
 
 from __future__ import annotations
 
 import pytest
 
 from airflow_provider_spcs.core.errors import SpcsConfigError
-from airflow_provider_spcs.core.jobs import (
-    JobSpec,
-    alter_service_sql,
-    drop_service_sql,
-    generate_job_name,
-    parse_started_job_name,
-    service_logs_sql,
-)
+from airflow_provider_spcs.core.jobs import JobSpec, generate_job_name, parse_started_job_name
+from airflow_provider_spcs.core.statements import alter_service, drop_service, execute_job_service, service_logs
 
 
 def test_stage_spec_in_documented_order() -> None:
@@ -26,7 +20,7 @@ def test_stage_spec_in_documented_order() -> None:
         external_access_integrations=("eai_one", "EAI_TWO"),
         comment="it's nightly",
     )
-    assert job.sql().splitlines() == [
+    assert execute_job_service(job).splitlines() == [
         'EXECUTE JOB SERVICE IN COMPUTE POOL "SPCS_POOL"',
         'NAME = "SPCS_DB"."APP"."MY_JOB"',
         "ASYNC = TRUE",
@@ -40,9 +34,11 @@ def test_stage_spec_in_documented_order() -> None:
 
 def test_inline_spec_text_and_mapping() -> None:
     text = "spec:\n  containers:\n  - name: main\n    image: /db/s/repo/img:1\n"
-    sql = JobSpec(compute_pool="p", name="j", spec=text).sql()
+    sql = execute_job_service(JobSpec(compute_pool="p", name="j", spec=text))
     assert sql.endswith("FROM SPECIFICATION $$\n" + text.strip("\n") + "\n$$")
-    sql = JobSpec(compute_pool="p", name="j", spec={"spec": {"containers": [{"name": "main", "image": "i"}]}}).sql()
+    sql = execute_job_service(
+        JobSpec(compute_pool="p", name="j", spec={"spec": {"containers": [{"name": "main", "image": "i"}]}})
+    )
     assert '"containers"' in sql
     assert sql.endswith("$$")
 
@@ -78,17 +74,15 @@ def test_started_job_name_is_parsed() -> None:
 
 
 def test_lifecycle_statements() -> None:
-    assert alter_service_sql("echo_service", "suspend") == 'ALTER SERVICE "ECHO_SERVICE" SUSPEND'
-    assert alter_service_sql("db.s.x", "RESUME", if_exists=True) == 'ALTER SERVICE IF EXISTS "DB"."S"."X" RESUME'
-    assert drop_service_sql("job") == 'DROP SERVICE IF EXISTS "JOB"'
+    assert alter_service("echo_service", "suspend") == 'ALTER SERVICE "ECHO_SERVICE" SUSPEND'
+    assert alter_service("db.s.x", "RESUME", if_exists=True) == 'ALTER SERVICE IF EXISTS "DB"."S"."X" RESUME'
+    assert drop_service("job") == 'DROP SERVICE IF EXISTS "JOB"'
     with pytest.raises(SpcsConfigError):
-        alter_service_sql("x", "DROP")
-    assert service_logs_sql("db.s.job", 0, "main", 50) == "SELECT SYSTEM$GET_SERVICE_LOGS('DB.S.JOB', '0', 'main', 50)"
-    assert (
-        service_logs_sql('"My Job"', "1", "c'x", 5) == "SELECT SYSTEM$GET_SERVICE_LOGS('\"My Job\"', '1', 'c\\'x', 5)"
-    )
+        alter_service("x", "DROP")
+    assert service_logs("db.s.job", 0, "main", 50) == "SELECT SYSTEM$GET_SERVICE_LOGS('DB.S.JOB', '0', 'main', 50)"
+    assert service_logs('"My Job"', "1", "c'x", 5) == "SELECT SYSTEM$GET_SERVICE_LOGS('\"My Job\"', '1', 'c\\'x', 5)"
     with pytest.raises(SpcsConfigError):
-        service_logs_sql("job", 0, "main", 5000)
+        service_logs("job", 0, "main", 5000)
 
 
 def test_generated_names_are_valid_and_unique() -> None:

@@ -15,7 +15,7 @@ from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
 
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_suspend_then_resume(spcs: SpcsEmulator, spcs_conn: str, drive: Any, deferrable: bool) -> None:
-    common = {"service": "ECHO_SERVICE", "poll_interval": 0.05, "deferrable": deferrable}
+    common: dict[str, Any] = {"service": "ECHO_SERVICE", "poll_interval": 0.05, "deferrable": deferrable}
     status, triggers = drive(SpcsSuspendServiceOperator(task_id="s", **common))
     assert status == "SUSPENDED"
     assert spcs.service("ECHO_SERVICE").status == "SUSPENDED"
@@ -44,8 +44,16 @@ def test_resume_that_fails_reports_the_containers(
     service.set_status("SUSPENDED")
     saved = service.start_after_polls
     service.start_after_polls = 10_000  # resumes into a long PENDING...
-    crash = threading.Timer(0.3, service.fail, ("image pull failed: not found",), {"exit_code": 2, "restart_count": 1})
-    crash.start()  # ...and crashes while the operator waits
+    stop = threading.Event()
+
+    def crash_once_resumed() -> None:  # ...and crashes while the operator waits (never before the ALTER)
+        while service.status == "SUSPENDED" and not stop.wait(0.01):
+            pass
+        if not stop.wait(0.2):
+            service.fail("image pull failed: not found", exit_code=2, restart_count=1)
+
+    crash = threading.Thread(target=crash_once_resumed, daemon=True)
+    crash.start()
     try:
         with pytest.raises(SpcsServiceFailedError, match="exit code 2: image pull failed"):
             drive(
@@ -54,7 +62,8 @@ def test_resume_that_fails_reports_the_containers(
                 )
             )
     finally:
-        crash.cancel()
+        stop.set()
+        crash.join()
         service.start_after_polls = saved
 
 

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
 import pytest
 
+from airflow_provider_spcs.core.effects import Sleep, Steps, done
+from airflow_provider_spcs.core.endpoints import endpoints_ready
 from airflow_provider_spcs.core.errors import SpcsApiError
+from airflow_provider_spcs.core.polling import next_poll_sleep, poll_until_final
 from airflow_provider_spcs.core.services import (
+    Observation,
     Outcome,
-    Query,
+    ServiceReads,
     ServiceStatus,
+    ServiceWait,
     container_details,
     decide,
-    endpoints_ready,
     failure_statuses,
     format_container_details,
-    observe,
+    observe_service,
     parse_statuses,
-    run_observation,
 )
 
 S = ServiceStatus
+T = TypeVar("T")
 RUNNING = [S.RUNNING]
 
 
@@ -101,7 +108,7 @@ def test_container_details_are_small_and_formatted() -> None:
 
 
 def test_endpoints_ready() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"name": "echo", "is_public": "true", "ingress_url": "abc-org-acct.snowflakecomputing.app"},
         {
             "name": "api",
@@ -116,8 +123,8 @@ def test_endpoints_ready() -> None:
     assert endpoints_ready(rows, False) == (True, [])
 
 
-class _Reader:
-    """Scripted answers for the observation flow (the real hook is used in the socket tests)."""
+class _Sql:
+    """Scripted rows per statement (the real hook runs the socket tests); records what was asked."""
 
     def __init__(
         self, status: str, endpoints: list[dict[str, str]] | None = None, containers_error: bool = False
@@ -125,52 +132,77 @@ class _Reader:
         self.status, self.endpoints, self.containers_error = status, endpoints or [], containers_error
         self.asked: list[str] = []
 
-    def get_service_status(self, name: str) -> str:
-        self.asked.append("status")
-        return self.status
-
-    def get_service_endpoints(self, name: str) -> list[dict[str, str]]:
-        self.asked.append("endpoints")
-        return self.endpoints
-
-    def get_service_containers(self, name: str) -> list[dict[str, str]]:
+    def __call__(self, statement: str) -> Steps[list[dict[str, Any]]]:
+        if statement.startswith("DESCRIBE"):
+            self.asked.append("status")
+            return done([{"name": "SVC", "status": self.status}])
+        if statement.startswith("SHOW ENDPOINTS"):
+            self.asked.append("endpoints")
+            return done(list(self.endpoints))
         self.asked.append("containers")
         if self.containers_error:
             raise SpcsApiError("boom", status_code=503)
-        return [{"instance_id": "0", "container_name": "main", "status": "FAILED", "message": "crash"}]
+        return done([{"instance_id": "0", "container_name": "main", "status": "FAILED", "message": "crash"}])
+
+
+def _result(steps: Steps[T]) -> T:
+    """The value of steps that yield no effect."""
+    with pytest.raises(StopIteration) as finished:
+        next(steps)
+    return finished.value.value  # type: ignore[no-any-return]
+
+
+def _look(sql: _Sql, **wait: Any) -> Observation:
+    return _result(observe_service(ServiceReads(sql), ServiceWait.of("svc", RUNNING, **wait), clock=lambda: 0.0))
 
 
 def test_observation_asks_only_what_it_needs() -> None:
-    reader = _Reader("RUNNING")
-    obs = run_observation(observe(RUNNING, now=lambda: 0.0, deadline=None), reader, "svc")
-    assert obs.decision.outcome is Outcome.SUCCESS
-    assert reader.asked == ["status"]
+    sql = _Sql("RUNNING")
+    assert _look(sql).decision.outcome is Outcome.SUCCESS
+    assert sql.asked == ["status"]
 
-    reader = _Reader(
-        "RUNNING", endpoints=[{"name": "echo", "is_public": "true", "ingress_url": "provisioning in progress"}]
-    )
-    obs = run_observation(observe(RUNNING, now=lambda: 0.0, deadline=None, wait_for_endpoints=True), reader, "svc")
+    sql = _Sql("RUNNING", endpoints=[{"name": "echo", "is_public": "true", "ingress_url": "provisioning in progress"}])
+    obs = _look(sql, wait_for_endpoints=True)
     assert obs.decision.outcome is Outcome.WAIT
+    assert not obs.final
     assert "echo" in obs.decision.reason
-    assert reader.asked == ["status", "endpoints"]
+    assert sql.asked == ["status", "endpoints"]
 
-    reader = _Reader("FAILED")
-    obs = run_observation(observe(RUNNING, now=lambda: 0.0, deadline=None), reader, "svc")
+    sql = _Sql("FAILED")
+    obs = _look(sql)
+    assert obs.final
     assert obs.containers[0]["message"] == "crash"
-    assert reader.asked == ["status", "containers"]
+    assert sql.asked == ["status", "containers"]
 
 
 def test_failure_survives_an_error_while_fetching_container_details() -> None:
-    reader = _Reader("FAILED", containers_error=True)
-    obs = run_observation(observe(RUNNING, now=lambda: 0.0, deadline=None), reader, "svc")
+    obs = _look(_Sql("FAILED", containers_error=True))
     assert obs.decision.outcome is Outcome.FAILED
     assert obs.containers == []
 
 
-def test_flow_yields_queries_in_order() -> None:
-    flow = observe(RUNNING, now=lambda: 0.0, deadline=None, wait_for_endpoints=["echo"])
-    assert next(flow) is Query.STATUS
-    assert flow.send("RUNNING") is Query.ENDPOINTS
-    with pytest.raises(StopIteration) as done:
-        flow.send([{"name": "echo", "is_public": "true", "ingress_url": "h.example"}])
-    assert done.value.value.decision.outcome is Outcome.SUCCESS
+@dataclass(frozen=True)
+class _Look:
+    final: bool
+
+
+def test_poll_until_final_sleeps_by_one_rule_and_never_past_the_deadline() -> None:
+    looks = iter([False, False, True])
+    now = [100.0]
+    waited: list[float] = []
+
+    def observe() -> Steps[_Look]:
+        return done(_Look(next(looks)))
+
+    steps = poll_until_final(
+        observe, interval=10.0, deadline=115.0, clock=lambda: now[0], on_wait=lambda o, p: waited.append(p)
+    )
+    assert next(steps) == Sleep(10.0)
+    now[0] = 110.0
+    assert steps.send(None) == Sleep(5.0)  # wake at the deadline, not a whole interval after it
+    with pytest.raises(StopIteration) as finished:
+        steps.send(None)
+    assert finished.value.value == _Look(True)
+    assert waited == [10.0, 5.0]
+    assert next_poll_sleep(10.0, None, 0.0) == 10.0
+    assert next_poll_sleep(10.0, 50.0, 60.0) == 0.0

@@ -12,12 +12,16 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_spcs.core.config import SpcsConfig
+from airflow_provider_spcs.core.credentials import credential_for
+from airflow_provider_spcs.core.effects import Steps
 from airflow_provider_spcs.core.errors import SpcsSqlError
 from airflow_provider_spcs.core.identifiers import parse_object_name
+from airflow_provider_spcs.core.listing import ListingKey, Scope, SharedListingReads, scope_of
+from airflow_provider_spcs.core.process import ProcessState
+from airflow_provider_spcs.core.runner import Runner
 from airflow_provider_spcs.hooks.spcs import SpcsHook
 from airflow_provider_spcs.testing import SpcsEmulator
-from airflow_provider_spcs.triggers import _board
-from airflow_provider_spcs.triggers._board import Scope, scope_of, shared_status
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
 from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
 
@@ -189,21 +193,27 @@ class _ListingFails:
     def __init__(self) -> None:
         self.statements: list[str] = []
 
-    async def arun_sql(self, statement: str) -> list[dict[str, Any]]:
+    def __call__(self, statement: str) -> Steps[list[dict[str, Any]]]:
         self.statements.append(statement)
+        if statement.startswith("DESCRIBE"):
+            return [{"name": "SVC", "status": "running"}]
         raise SpcsSqlError("SQL compilation error:\nSchema 'X' does not exist or not authorized.", code="002003")
+        yield  # a generator: the statement runs when the steps are driven
 
 
 async def test_sql_error_in_the_listing_sends_every_waiter_to_describe() -> None:
-    hook = _ListingFails()
-    scope = Scope(None, None, session=("DB", "X"))
-    asks = [shared_status("conn", scope, "SVC", hook, fresh_for=0.5) for _ in range(5)]  # type: ignore[arg-type]
-    assert await asyncio.gather(*asks) == [None] * 5  # None: each trigger runs its own DESCRIBE
-    assert hook.statements == ["SHOW SERVICES IN SCHEMA"]  # asked once for all five
+    sql = _ListingFails()
+    reads = SharedListingReads(sql, conn_id="conn", database="DB", schema="X", fresh_for=0.5)
+    config = SpcsConfig.from_connection(login="u", password=None, extra={"account": "a", "token": "t"}, env={})
+    runner = Runner(credential_for(config), process=ProcessState())
+    statuses = await asyncio.gather(*(runner.arun(reads.status("SVC")) for _ in range(5)))
+    assert statuses == ["RUNNING"] * 5  # from each one's own DESCRIBE
+    assert sql.statements.count("SHOW SERVICES IN SCHEMA") == 1  # asked once for all five
     # For a while the listing is not tried again...
-    assert await shared_status("conn", scope, "SVC", hook) is None  # type: ignore[arg-type]
-    assert len(hook.statements) == 1
+    assert runner.run(reads.status("SVC")) == "RUNNING"
+    assert sql.statements.count("SHOW SERVICES IN SCHEMA") == 1
     # ...then it is (here: once that while is made to pass).
-    _board._BOARDS[asyncio.get_running_loop()][("conn", scope)].broken_until = float("-inf")
-    assert await shared_status("conn", scope, "SVC", hook) is None  # type: ignore[arg-type]
-    assert len(hook.statements) == 2
+    runner.process.reads.forget(ListingKey("conn", Scope(None, None, session=("DB", "X"))))
+    assert runner.run(reads.status("SVC")) == "RUNNING"
+    assert sql.statements.count("SHOW SERVICES IN SCHEMA") == 2
+    assert sql.statements.count('DESCRIBE SERVICE "SVC"') == 7

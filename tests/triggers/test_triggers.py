@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from airflow.triggers.base import BaseTrigger
 
+from airflow_provider_spcs.core.services import ServiceStatus
 from airflow_provider_spcs.testing import SpcsEmulator
 from airflow_provider_spcs.triggers.events import EventStatus, ResponseEvent, ServiceEvent
 from airflow_provider_spcs.triggers.spcs import SpcsEndpointTrigger, SpcsJobTrigger, SpcsServiceStatusTrigger
@@ -31,7 +32,7 @@ def _roundtrip(trigger: BaseTrigger) -> BaseTrigger:
     classpath, kwargs = trigger.serialize()
     stored = json.loads(json.dumps(kwargs))  # plain values only, or this raises
     module, _, name = classpath.rpartition(".")
-    rebuilt = getattr(importlib.import_module(module), name)(**stored)
+    rebuilt: BaseTrigger = getattr(importlib.import_module(module), name)(**stored)
     assert rebuilt.serialize() == (classpath, kwargs)
     return rebuilt
 
@@ -39,7 +40,7 @@ def _roundtrip(trigger: BaseTrigger) -> BaseTrigger:
 async def _first_event(trigger: BaseTrigger) -> dict[str, Any]:
     events = [event.payload async for event in trigger.run()]
     assert len(events) == 1  # exactly one event per trigger
-    payload = events[0]
+    payload: dict[str, Any] = events[0]
     json.dumps(payload)  # small JSON, storable in the metadata DB
     return payload
 
@@ -86,8 +87,14 @@ async def test_endpoint_and_job_triggers_carry_no_secret_even_after_use(spcs: Sp
         carry={"pages": []},
     )
     job = SpcsJobTrigger(spcs_conn_id=spcs_conn, service="JOB_X", deadline=123.0, poll_interval=1)
-    assert job.serialize()[1]["drop_on_kill"] is True
-    assert job.serialize()[1]["target_statuses"] == ["DONE"]
+    assert job.serialize()[1] == {  # what it uses, nothing else
+        "spcs_conn_id": "snowflake_spcs_default",
+        "service": "JOB_X",
+        "deadline": 123.0,
+        "poll_interval": 1.0,
+        "drop_on_kill": True,
+    }
+    assert job.target_statuses == [ServiceStatus.DONE]
     payload = await _first_event(_roundtrip(endpoint))  # after run(): the hook held tokens meanwhile
     assert payload["status"] == "success"
     for trigger in (endpoint, job):
@@ -179,12 +186,13 @@ async def test_past_deadline_still_reports_a_reached_target(spcs: SpcsEmulator, 
 
 def _start_job(spcs: SpcsEmulator, conn_id: str, spec_file: str = "job.yaml") -> str:
     from airflow_provider_spcs.core.jobs import JobSpec, generate_job_name
+    from airflow_provider_spcs.core.statements import execute_job_service
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
     job = JobSpec(compute_pool="SPCS_POOL", name=generate_job_name(), stage="@SPCS_DB.APP.SPECS", spec_file=spec_file)
     hook = SpcsHook(spcs_conn_id=conn_id)
     try:
-        hook.run_sql(job.sql())
+        hook.run_sql(execute_job_service(job))
     finally:
         hook.close()
     return job.name
@@ -360,3 +368,26 @@ async def test_cancelling_the_trigger_that_asked_does_not_strand_the_others(spcs
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert isinstance(results[0], asyncio.CancelledError)
     assert [r["status"] for r in results[1:]] == ["success", "success"]  # type: ignore[index]
+
+
+def test_job_trigger_stored_by_an_earlier_version_still_loads() -> None:
+    stored: dict[str, Any] = {
+        "spcs_conn_id": "c",
+        "service": "JOB_Y",
+        "target_statuses": ["DONE"],
+        "deadline": None,
+        "poll_interval": 10.0,
+        "also_wait": [],
+        "wait_for_endpoints": False,
+        "drop_on_kill": True,
+    }
+    trigger = SpcsJobTrigger(**stored)
+    assert trigger.serialize()[1] == {
+        "spcs_conn_id": "c",
+        "service": "JOB_Y",
+        "deadline": None,
+        "poll_interval": 10.0,
+        "drop_on_kill": True,
+    }
+    with pytest.raises(TypeError, match="colour"):
+        SpcsJobTrigger(spcs_conn_id="c", service="J", colour="red")

@@ -1,5 +1,5 @@
-"""The shared client pool: one TLS context, one sync client, one async client per event loop,
-closed with its loop without warnings; runners without a transport use it, hooks do not close it."""
+"""The client pool: one TLS context, one sync client, one async client per event loop, closed with its
+loop without warnings; runners share their process state's pool; a pool with a transport uses it."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import warnings
 
 import httpx
 
-from airflow_provider_spcs.core.cache import TokenCache
+from airflow_provider_spcs.core.clients import ClientPool
 from airflow_provider_spcs.core.config import SpcsConfig
 from airflow_provider_spcs.core.credentials import credential_for
-from airflow_provider_spcs.core.runner import ClientPool, Runner
+from airflow_provider_spcs.core.process import ProcessState
+from airflow_provider_spcs.core.runner import Runner
 
 
 def _config() -> SpcsConfig:
@@ -21,11 +22,12 @@ def _config() -> SpcsConfig:
 
 
 def test_one_tls_context_and_one_sync_client() -> None:
-    pool = ClientPool()
-    a = Runner(credential_for(_config()), pool=pool, cache=TokenCache())
-    b = Runner(credential_for(_config()), pool=pool, cache=TokenCache(), timeout=5.0)
+    process = ProcessState()
+    a = Runner(credential_for(_config()), process=process)
+    b = Runner(credential_for(_config()), process=process, timeout=5.0)
+    pool = process.clients
     assert pool.ssl_context() is pool.ssl_context()
-    assert a.client() is b.client()
+    assert a.clients.client() is b.clients.client()
     assert pool.created == 1
     seen: list[httpx.Client] = []
     threads = [threading.Thread(target=lambda: seen.append(pool.client())) for _ in range(8)]
@@ -33,24 +35,22 @@ def test_one_tls_context_and_one_sync_client() -> None:
         t.start()
     for t in threads:
         t.join()
-    assert {id(c) for c in seen} == {id(a.client())}
-    a.close()  # a runner closes only what it owns
-    assert not pool.client().is_closed
-    pool.close()
+    assert {id(c) for c in seen} == {id(a.clients.client())}
+    process.reset()  # one close path: rebuilt on next use
+    assert seen[0].is_closed
     assert pool.client() is not seen[0]
+    pool.close()
 
 
 def test_async_client_per_loop_closed_with_the_loop() -> None:
-    pool = ClientPool()
-    runners = [Runner(credential_for(_config()), pool=pool, cache=TokenCache()) for _ in range(3)]
+    process = ProcessState()
+    runners = [Runner(credential_for(_config()), process=process) for _ in range(3)]
     clients: list[httpx.AsyncClient] = []
 
     async def main() -> None:
-        mine = {id(r.aclient()) for r in runners}
+        mine = {id(r.clients.aclient()) for r in runners}
         assert len(mine) == 1
-        clients.append(runners[0].aclient())
-        for r in runners:
-            await r.aclose()  # nothing of the pool's
+        clients.append(runners[0].clients.aclient())
         assert not clients[-1].is_closed
 
     with warnings.catch_warnings(record=True) as caught:
@@ -61,7 +61,7 @@ def test_async_client_per_loop_closed_with_the_loop() -> None:
     assert clients[0] is not clients[1]
     assert all(c.is_closed for c in clients), "asyncio.run's shutdown closed each loop's client"
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
-    assert pool.created == 2
+    assert process.clients.created == 2
 
 
 async def test_pool_aclose_rebuilds() -> None:
@@ -75,12 +75,17 @@ async def test_pool_aclose_rebuilds() -> None:
     await pool.aclose()
 
 
-def test_a_runner_with_a_transport_owns_its_clients() -> None:
-    pool = ClientPool()
-    transport = httpx.MockTransport(lambda r: httpx.Response(200))
-    runner = Runner(credential_for(_config()), pool=pool, cache=TokenCache(), transport=transport)
-    own = runner.client()
-    assert own is not pool.client()
-    runner.close()
-    assert own.is_closed
+async def test_a_pool_with_a_transport_sends_through_it() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(204)
+
+    transport = httpx.MockTransport(handler)
+    pool = ClientPool(transport=transport, async_transport=transport)
+    assert pool.client().get("https://h.example/sync").status_code == 204
+    assert (await pool.aclient().get("https://h.example/async")).status_code == 204
+    assert seen == ["https://h.example/sync", "https://h.example/async"]
     pool.close()
+    await pool.aclose()

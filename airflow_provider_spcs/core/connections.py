@@ -1,9 +1,10 @@
-"""Connection settings and runners shared by every SpcsHook in the process.
+"""Connection settings and runners shared by every hook of a process (see :mod:`.process`).
 
 A triggerer may run a thousand status triggers for one connection. Each builds its own hook, so
 reading the connection (secrets backends, masker registration) and setting up credentials per hook
-would cost far more than the polls themselves. :data:`SHARED` reads each connection once per
-:data:`CONFIG_TTL` and hands every hook for it the same settings and runner.
+would cost far more than the polls themselves. :class:`SharedConnections` reads each connection
+once per :data:`CONFIG_TTL` and hands every hook for it the same settings and runner. It knows
+nothing of Airflow: the hook passes in how to read and how to validate a connection.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_spcs.core.singleflight import SingleFlight
@@ -36,6 +37,24 @@ _SPCS_ENV = ("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_HOST", "SNOWFLAKE_DATABASE", "SNOWF
 def _digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RunnerKey:
+    """What one shared runner is for: a connection's settings with a timeout and a retry policy.
+
+    Two policies that differ only in their jitter source (``RetryPolicy.random``, left out of the
+    policy's own equality) get runners of their own.
+    """
+
+    conn_id: str
+    config: SpcsConfig
+    timeout: float
+    policy: RetryPolicy
+    jitter: Callable[[], float] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "jitter", self.policy.random)
 
 
 @dataclass
@@ -80,7 +99,7 @@ class SharedConnections:
         self._build_lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._flight: SingleFlight[tuple[str, str], SpcsConfig] = SingleFlight()
-        self._runners: dict[Hashable, Runner] = {}
+        self._runners: dict[RunnerKey, Runner] = {}
         self.reads = 0
         """How many times a connection was read (tests and benchmarks read it)."""
 
@@ -117,7 +136,7 @@ class SharedConnections:
             old = self._entries.get(conn_id)
             if old is not None and old.config is not config:
                 # settings changed: runners for the old ones go (hooks holding them keep them)
-                for key in [k for k in self._runners if isinstance(k, tuple) and k[0] == conn_id]:
+                for key in [k for k in self._runners if k.conn_id == conn_id]:
                     del self._runners[key]
             self._entries[conn_id] = _Entry(stamp, content, config, self._clock() + self.ttl)
         return config
@@ -160,28 +179,24 @@ class SharedConnections:
         fresh = self._fresh(conn_id, stamp)
         return fresh if fresh is not None else await self._flight.arun((conn_id, stamp), read_once)
 
-    def runner(self, key: tuple[str, SpcsConfig, float, RetryPolicy], build: Callable[[], Runner]) -> Runner:
-        """The runner shared under ``key`` (connection id, settings, timeout, policy); built once (blocking)."""
-        full = (*key, key[3].random)
+    def runner(self, key: RunnerKey, build: Callable[[], Runner]) -> Runner:
+        """The runner shared under ``key``; built once (blocking: a first key parsing)."""
         with self._lock:
-            runner = self._runners.get(full)
+            runner = self._runners.get(key)
         if runner is not None:
             return runner
         with self._build_lock:  # one credential set-up (key parsing) even when many ask at once
             with self._lock:
-                runner = self._runners.get(full)
+                runner = self._runners.get(key)
             if runner is None:
                 runner = build()
                 with self._lock:
-                    entry = self._entries.get(key[0])
-                    if entry is None or entry.config is key[1]:  # still current: share it
-                        self._runners[full] = runner
+                    entry = self._entries.get(key.conn_id)
+                    if entry is None or entry.config is key.config:  # still current: share it
+                        self._runners[key] = runner
             return runner
 
-    def known_runner(self, key: tuple[str, SpcsConfig, float, RetryPolicy]) -> Runner | None:
+    def known_runner(self, key: RunnerKey) -> Runner | None:
         """The shared runner under ``key`` if it is built already (no blocking)."""
         with self._lock:
-            return self._runners.get((*key, key[3].random))
-
-
-SHARED = SharedConnections()
+            return self._runners.get(key)

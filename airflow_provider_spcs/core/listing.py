@@ -1,0 +1,147 @@
+"""One status query per schema and poll cycle, however many waits look at services of that schema.
+
+A triggerer may hold hundreds of status triggers. Each asking ``DESCRIBE SERVICE`` on every poll
+costs one SQL API request per trigger per cycle (and a few milliseconds of client CPU each: a
+thousand of them do not fit a short poll interval). Instead, waits on services of the same schema,
+through the same connection and in the same process, share one ``SHOW SERVICES IN SCHEMA`` whose
+rows stay fresh for :data:`FRESH_FOR` seconds: it is a :class:`~airflow_provider_spcs.core.effects.Coalesced`
+read, so one caller runs the query (threads and tasks alike) and the others get its result. Only
+the status read is shared (:class:`SharedListingReads`); the decision
+(:func:`airflow_provider_spcs.core.services.observe_service`, as on the worker), and the container
+and endpoint reads on failure or success, stay per wait.
+
+Which schema a name lives in (:func:`scope_of`):
+
+* ``db.schema.name``: that schema, ``SHOW SERVICES IN SCHEMA "DB"."SCHEMA"``.
+* ``schema.name`` when the connection sets a ``database``: ``SHOW SERVICES IN SCHEMA "SCHEMA"``,
+  resolved in the session's current database.
+* ``name`` when the connection sets ``database`` and ``schema``: ``SHOW SERVICES IN SCHEMA``, the
+  session's current schema.
+
+The relative forms leave resolution to Snowflake, in the same session context (the connection's
+``database``/``schema``) that ``DESCRIBE SERVICE <name>`` runs in, so the listing covers exactly
+the schema ``DESCRIBE`` would look in: the SQL API takes those two settings case-sensitively, the
+connector as identifiers, and the server is the one place that applies the right rule. A name
+whose schema would come from the user's default namespace (the connection leaves ``database`` or
+``schema`` unset) keeps its own ``DESCRIBE SERVICE``.
+
+Names compare as Snowflake stores them: unquoted parts uppercase, quoted parts exactly
+(:func:`~airflow_provider_spcs.core.identifiers.parse_object_name`), like the ``name`` column.
+
+A service missing from the listing (dropped, misspelt, not visible to the role) falls back to its
+own ``DESCRIBE SERVICE``, so its error is exactly the one the synchronous path reports. So does
+every trigger of a listing that failed with a SQL error (for :data:`RETRY_LISTING_AFTER` seconds);
+other errors (unreachable host, refused credentials) end the waiting triggers as ``DESCRIBE``
+would have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from airflow_provider_spcs.core import statements
+from airflow_provider_spcs.core.effects import Coalesced, Steps
+from airflow_provider_spcs.core.errors import SpcsSqlError
+from airflow_provider_spcs.core.identifiers import QualifiedName, parse_object_name
+from airflow_provider_spcs.core.services import ServiceReads, SqlSteps, normalise_status
+
+#: Seconds a listing answers for: long enough for triggers that woke together, short next to any
+#: sensible poll interval.
+FRESH_FOR = 1.0
+
+#: Seconds the waits of a listing that failed with a SQL error use ``DESCRIBE`` before trying
+#: the listing again.
+RETRY_LISTING_AFTER = 300.0
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The schema one shared listing covers.
+
+    :param database: the database as Snowflake stores it, or ``None`` for the session's current one.
+    :param schema: the schema as Snowflake stores it, or ``None`` for the session's current one.
+    :param session: the connection's ``database``/``schema`` settings the ``None`` parts stand for
+        (they only tell listings apart; Snowflake resolves them).
+    """
+
+    database: str | None
+    schema: str | None
+    session: tuple[str | None, str | None] = (None, None)
+
+    @property
+    def sql(self) -> str:
+        """The listing statement (see :func:`~airflow_provider_spcs.core.statements.show_services_in_schema`)."""
+        return statements.show_services_in_schema(self.database, self.schema)
+
+
+def scope_of(name: QualifiedName, database: str | None, schema: str | None) -> Scope | None:
+    """The schema ``name`` lives in, or ``None`` when only the user's default namespace could tell.
+
+    :param name: the parsed service name.
+    :param database: the connection's ``database`` setting (the session's current database).
+    :param schema: the connection's ``schema`` setting (the session's current schema).
+    """
+    if len(name.parts) == 3:
+        return Scope(name.parts[0], name.parts[1])
+    if not database:
+        return None
+    if len(name.parts) == 2:
+        return Scope(None, name.parts[0], session=(database, None))
+    if not schema:
+        return None
+    return Scope(None, None, session=(database, schema))
+
+
+@dataclass(frozen=True)
+class ListingKey:
+    """One shared listing: a connection and a schema."""
+
+    conn_id: str
+    scope: Scope
+
+
+Statuses = dict[str, str] | None
+"""Status by service name, or ``None`` when the listing failed with a SQL error."""
+
+
+class SharedListingReads(ServiceReads):
+    """Service reads whose status comes from the shared listing of the service's schema, where known.
+
+    :param sql: runs one statement (the hook's SQL path).
+    :param conn_id: the connection (listings are shared per connection and schema).
+    :param database: the connection's ``database`` setting.
+    :param schema: the connection's ``schema`` setting.
+    :param fresh_for: accept a listing at most this many seconds old.
+    """
+
+    def __init__(
+        self, sql: SqlSteps, *, conn_id: str, database: str | None, schema: str | None, fresh_for: float = FRESH_FOR
+    ) -> None:
+        super().__init__(sql)
+        self.conn_id = conn_id
+        self.database = database
+        self.schema = schema
+        self.fresh_for = fresh_for
+
+    def _listing(self, scope: Scope) -> Steps[Statuses]:
+        try:
+            rows = yield from self.sql(scope.sql)
+        except SpcsSqlError:
+            return None
+        # Normalised as DESCRIBE's status column is.
+        return {str(r["name"]): normalise_status(r.get("status")) for r in rows if r.get("name") is not None}
+
+    def _answers_for(self, statuses: Statuses) -> float:
+        return RETRY_LISTING_AFTER if statuses is None else self.fresh_for
+
+    def status(self, name: str) -> Steps[str]:
+        """Status via the shared listing of the service's schema, else (or if unlisted) ``DESCRIBE``."""
+        parsed = parse_object_name(name, field="service")
+        scope = scope_of(parsed, self.database, self.schema)
+        if scope is not None:
+            statuses: Statuses = yield Coalesced(
+                ListingKey(self.conn_id, scope), lambda: self._listing(scope), self._answers_for
+            )
+            if statuses is not None and parsed.name in statuses:
+                return statuses[parsed.name]
+        return (yield from super().status(name))

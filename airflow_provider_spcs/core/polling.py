@@ -1,0 +1,60 @@
+"""Observe, decide, repeat until final or the deadline: the one shape of every wait, as steps.
+
+A wait is an ``observe`` function that makes the steps of one look (read something, decide) and
+returns an observation that says whether it is :attr:`~Observation.final`. :func:`poll_until_final`
+repeats it, sleeping :func:`next_poll_sleep` between looks, so every wait -- on a service's status,
+a job, and whatever else gets a decision -- sleeps by the same rule and stops at the same moment.
+The decision itself owns the deadline (a look past it is final with a timeout), so the loop only
+makes sure a sleep never carries a wait past it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from airflow_provider_spcs.core.effects import Sleep, Steps
+
+
+class Observation(Protocol):
+    """What one look returns: anything that knows whether the wait is over."""
+
+    @property
+    def final(self) -> bool: ...
+
+
+ObservationT = TypeVar("ObservationT", bound=Observation)
+
+
+def next_poll_sleep(interval: float, deadline: float | None, now: float) -> float:
+    """Seconds until the next look: ``interval``, but never past the deadline (wake at it instead)."""
+    if deadline is None:
+        return interval
+    return max(0.0, min(interval, deadline - now))
+
+
+def poll_until_final(
+    observe: Callable[[], Steps[ObservationT]],
+    *,
+    interval: float,
+    deadline: float | None,
+    clock: Callable[[], float] = time.time,
+    on_wait: Callable[[ObservationT, float], None] | None = None,
+) -> Steps[ObservationT]:
+    """Look until a look is final; return that observation.
+
+    :param observe: makes the steps of one look.
+    :param interval: seconds between looks.
+    :param deadline: absolute epoch-seconds deadline (the observations decide what it means).
+    :param clock: epoch-seconds time source.
+    :param on_wait: told each non-final observation and the pause before the next look (to log it).
+    """
+    while True:
+        observation = yield from observe()
+        if observation.final:
+            return observation
+        pause = next_poll_sleep(interval, deadline, clock())
+        if on_wait is not None:
+            on_wait(observation, pause)
+        yield Sleep(pause)
