@@ -106,7 +106,7 @@ class SharedConnections:
 
     def _read(self, conn_id: str, stamp: str, conn: Any) -> tuple[str, SpcsConfig | None]:
         """Count a connection read; its content digest, and the current settings if it is unchanged."""
-        content = _digest(conn.login, conn.password, conn.extra_dejson, stamp)
+        content = _digest(conn.login, conn.password, conn.extra, stamp)
         with self._lock:
             self.reads += 1
             entry = self._entries.get(conn_id)

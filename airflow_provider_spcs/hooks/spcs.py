@@ -131,7 +131,10 @@ class SpcsHook(BaseHook):
 
     @classmethod
     def _config_of(cls, conn: Any) -> SpcsConfig:
-        return cls._config_from(conn.login, conn.password, conn.extra_dejson)
+        # The JSON text, not ``extra_dejson``: that hands every extra value to the log masker, and
+        # short plain ones ("pat", schema "APP") make it warn in every task log. The config reports
+        # the secrets itself.
+        return cls._config_from(conn.login, conn.password, conn.extra)
 
     @staticmethod
     def _config_from(login: str | None, password: str | None, extra: Any) -> SpcsConfig:
