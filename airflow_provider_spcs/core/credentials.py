@@ -229,10 +229,13 @@ class KeyPairCredential(Credential):
 
             issued = int(now)
             value = jwt.encode(self.claims(issued), self.key.private_key, algorithm="RS256")
-            report_secret(value)
-            token = Token(value, issued + JWT_LIFETIME, issued, "jwt")
+        # Not under the lock: in the triggerer, Airflow's masker talks to its supervisor by running
+        # the event loop again, and another trigger asking for the JWT there would wait forever.
+        report_secret(value)
+        token = Token(value, issued + JWT_LIFETIME, issued, "jwt")
+        with _jwt_lock:
             _jwts[cache_key] = token
-            return token
+        return token
 
     def cache_key(self, audience: str) -> Hashable | None:
         # The JWT has its own (re-sign when stale) cache; only exchanged tokens use the shared one.
