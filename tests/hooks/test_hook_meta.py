@@ -83,7 +83,9 @@ def test_connection_form_fields_as_the_ui_gets_them(tmp_path: pathlib.Path) -> N
     assert set(schemas) == {f.name for f in EXTRA_FIELDS}
     assert schemas["auth_method"]["enum"] == list(AUTH_METHODS)  # no "null" choice
     assert schemas["pat_exchange"]["type"][0] == "boolean"  # a checkbox
-    assert {n for n, s in schemas.items() if s.get("format") == "password"} == {f.name for f in EXTRA_FIELDS if f.secret}
+    assert {n for n, s in schemas.items() if s.get("format") == "password"} == {
+        f.name for f in EXTRA_FIELDS if f.secret
+    }
 
 
 def test_dag_side_import_is_light() -> None:
