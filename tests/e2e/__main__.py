@@ -32,6 +32,11 @@ PHASE_TIMEOUT = 240.0
 POLL = 0.2
 
 
+def _triggerer_of(ti: dict[str, Any]) -> Any:
+    """The id of the triggerer job running a deferred task instance's trigger (None: unassigned)."""
+    return (ti.get("trigger") or {}).get("triggerer_id") or (ti.get("triggerer_job") or {}).get("id")
+
+
 def fail_if(problems: Iterable[object], what: str) -> None:
     found = [str(p) for p in problems]
     if found:
@@ -237,8 +242,7 @@ class Run:
                 60,
                 POLL,
             )
-            running = self.rest.task_instance(RESTART_DAG, record.run_id, RESTART_TASK)
-            old_job = (running.get("triggerer_job") or {}).get("id")
+            old_job = _triggerer_of(self.rest.task_instance(RESTART_DAG, record.run_id, RESTART_TASK))
             stopped_in = self.stack.procs["triggerer"].terminate()
             self.report.timing("old triggerer stopped after SIGTERM", stopped_in)
             self.stack.retire("triggerer")
@@ -253,8 +257,7 @@ class Run:
                 nonlocal new_job
                 self.stack.check_alive()
                 if "assigned" not in seen:
-                    ti = self.rest.task_instance(RESTART_DAG, record.run_id, RESTART_TASK)
-                    new_job = (ti.get("triggerer_job") or {}).get("id")
+                    new_job = _triggerer_of(self.rest.task_instance(RESTART_DAG, record.run_id, RESTART_TASK))
                     if new_job not in (None, old_job):
                         seen["assigned"] = time.monotonic() - began
                 if (
