@@ -25,11 +25,15 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
 
 
 def _field_schema(field: ExtraField) -> dict[str, Any]:
+    # "null" in ``type`` lets a field stay empty; it must not be an ``enum`` value, or the form
+    # offers (and preselects) "null" as one of the choices.
+    if field.flag:
+        return {"type": ["boolean", "null"]}
     schema: dict[str, Any] = {"type": ["string", "null"]}
     if field.secret:
         schema["format"] = "password"
     if field.enum:
-        schema["enum"] = [*field.enum, None]
+        schema["enum"] = list(field.enum)
     return schema
 
 

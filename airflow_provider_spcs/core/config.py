@@ -73,6 +73,7 @@ def _flag(value: str | None, field_name: str) -> bool:
         raise SpcsConfigError(field_name, "expected true or false")
     return flag
 
+
 def _check_text(name: str, value: str | None, setting: str) -> None:
     """Refuse control characters in a single-line setting, and non-ASCII in a header secret."""
     if not value:

@@ -16,14 +16,20 @@ DEFAULT_TOKEN_FILE = "/snowflake/session/token"
 
 @dataclass(frozen=True)
 class ExtraField:
-    """One connection extra: its key, form label, help text, and whether it holds a secret."""
+    """One connection extra: its key, form label, help text, and what kind of value it takes.
+
+    :param secret: masked in the form and registered with Airflow's log masker.
+    :param enum: the only values allowed (a drop-down in the form).
+    :param flag: true or false (a checkbox in the form; the stored JSON ``true``/``false`` and the
+        strings ``true``/``false``/``1``/``0``/``yes``/``no`` all read the same).
+    """
 
     name: str
     label: str
     description: str
     secret: bool = False
     enum: tuple[str, ...] | None = None
-    multiline: bool = False
+    flag: bool = False
 
 
 EXTRA_FIELDS: tuple[ExtraField, ...] = (
@@ -44,7 +50,6 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
         "Private key (PEM)",
         "PKCS#8 PEM text of the user's RSA private key (or base64 of the PEM). Encrypted keys need a passphrase.",
         secret=True,
-        multiline=True,
     ),
     ExtraField(
         "private_key_file",
@@ -66,7 +71,8 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
     ExtraField(
         "pat_exchange",
         "Exchange PAT for ingress",
-        "true to exchange the PAT at /oauth/token for an ingress-scoped token instead of sending it directly.",
+        "Exchange the PAT at /oauth/token for an ingress-scoped token instead of sending it directly.",
+        flag=True,
     ),
     ExtraField(
         "oauth_token_endpoint",

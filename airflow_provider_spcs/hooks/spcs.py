@@ -480,19 +480,23 @@ class SpcsHook(BaseHook):
     # legacy connection form (Airflow 3.0/3.1; 3.2+ reads conn-fields from provider info) ---------
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Form widgets for every extra in :data:`core.fields.EXTRA_FIELDS` (empty without wtforms)."""
+        """Form widgets for every extra in :data:`core.fields.EXTRA_FIELDS` (empty without wtforms).
+
+        Only the field classes Airflow 3.1 accepts (string, password, boolean): one other class
+        and the whole connection type disappears from its form.
+        """
         try:
             from flask_appbuilder.fieldwidgets import (  # type: ignore[import-not-found,unused-ignore]
                 BS3PasswordFieldWidget,
-                BS3TextAreaFieldWidget,
                 BS3TextFieldWidget,
             )
             from flask_babel import lazy_gettext  # type: ignore[import-not-found,unused-ignore]
             from wtforms import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+                BooleanField,
                 PasswordField,
                 StringField,
-                TextAreaField,
             )
+            from wtforms.validators import Optional, any_of  # type: ignore[import-not-found,import-untyped,unused-ignore]
         except ImportError:
             return {}
         from airflow_provider_spcs.core.fields import EXTRA_FIELDS
@@ -500,12 +504,15 @@ class SpcsHook(BaseHook):
         widgets: dict[str, Any] = {}
         for f in EXTRA_FIELDS:
             label = lazy_gettext(f.label)
-            if f.secret and not f.multiline:
+            if f.flag:
+                widgets[f.name] = BooleanField(label, description=f.description)
+            elif f.secret:
                 widgets[f.name] = PasswordField(label, widget=BS3PasswordFieldWidget(), description=f.description)
-            elif f.multiline:
-                widgets[f.name] = TextAreaField(label, widget=BS3TextAreaFieldWidget(), description=f.description)
             else:
-                widgets[f.name] = StringField(label, widget=BS3TextFieldWidget(), description=f.description)
+                checks = [Optional(), any_of(list(f.enum))] if f.enum else []
+                widgets[f.name] = StringField(
+                    label, validators=checks, widget=BS3TextFieldWidget(), description=f.description
+                )
         return widgets
 
     @classmethod

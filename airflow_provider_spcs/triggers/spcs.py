@@ -190,6 +190,19 @@ class SpcsJobTrigger(SpcsServiceStatusTrigger):
             await hook.aclose()
 
 
+class _ResponseTriggerEvent(TriggerEvent):
+    """The endpoint trigger's event. The triggerer logs each event's repr ("Trigger fired event"),
+    so it names the body's size, not the body; the task still receives the whole payload."""
+
+    def __repr__(self) -> str:
+        shown = dict(self.payload)
+        shown["text"] = f"<{len(shown.get('text') or '')} characters>"
+        shown["carry"] = sorted(shown.get("carry") or {})
+        return f"TriggerEvent<{shown!r}>"
+
+    __str__ = __repr__
+
+
 class SpcsEndpointTrigger(BaseTrigger):
     """Make one request to a service endpoint from the triggerer and return the response.
 
@@ -245,7 +258,7 @@ class SpcsEndpointTrigger(BaseTrigger):
         finally:
             await hook.aclose()
         event = dataclasses.replace(event, carry=self.carry)
-        yield TriggerEvent(event.to_payload())  # type: ignore[no-untyped-call]
+        yield _ResponseTriggerEvent(payload=event.to_payload())
 
     async def _send(self, hook: SpcsHook) -> ResponseEvent:
         remaining = None if self.deadline is None else self.deadline - time.time()

@@ -48,7 +48,7 @@ def _raw_extra(spcs: SpcsEmulator, tmp: Path) -> dict[str, Any]:
 
 def _loadable(conn_id: str) -> None:
     """Skip when Airflow itself cannot load the connection (3.1 drops one whose extra is not JSON)."""
-    from airflow.exceptions import AirflowNotFoundException
+    from airflow.exceptions import AirflowNotFoundException  # type: ignore[attr-defined]
     from airflow.sdk import BaseHook
 
     try:

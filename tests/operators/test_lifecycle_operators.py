@@ -10,6 +10,7 @@ import pytest
 from airflow_provider_spcs.core.errors import SpcsServiceFailedError, SpcsSqlError
 from airflow_provider_spcs.operators.spcs import SpcsResumeServiceOperator, SpcsSuspendServiceOperator
 from airflow_provider_spcs.testing import SpcsEmulator
+from airflow_provider_spcs.testing.model import Service
 from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
 
 
@@ -41,6 +42,7 @@ def test_resume_that_fails_reports_the_containers(
     spcs: SpcsEmulator, spcs_conn: str, drive: Any, deferrable: bool
 ) -> None:
     service = spcs.service("ECHO_SERVICE")
+    assert isinstance(service, Service)
     service.set_status("SUSPENDED")
     saved = service.start_after_polls
     service.start_after_polls = 10_000  # resumes into a long PENDING...
