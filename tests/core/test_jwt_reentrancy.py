@@ -11,7 +11,8 @@ _TWO_TRIGGERS = """
 import asyncio, sys
 import greenback
 from airflow_provider_spcs.core.config import SpcsConfig
-from airflow_provider_spcs.core.credentials import KeyPairCredential
+from airflow_provider_spcs.core.credentials import SQL, KeyPairCredential
+from airflow_provider_spcs.core.runner import Runner
 from airflow_provider_spcs.core.secrets import add_secret_sink
 
 config = SpcsConfig.from_connection(
@@ -25,7 +26,7 @@ def sink(value):
 
 async def sign():
     await greenback.ensure_portal()
-    return KeyPairCredential(config).jwt().value
+    return (await Runner(KeyPairCredential(config)).atoken(SQL)).value
 
 async def two_triggers():
     return await asyncio.gather(sign(), sign())
