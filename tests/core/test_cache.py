@@ -126,3 +126,34 @@ async def test_cancelled_owner_lets_waiters_retry() -> None:
     await asyncio.sleep(0.01)
     owner.cancel()
     assert (await waiter).value == "v2"
+
+
+def test_single_flight_across_event_loops() -> None:
+    cache = TokenCache()
+    started = threading.Event()
+    calls: list[int] = []
+
+    async def slow_afetch() -> Token:
+        calls.append(1)
+        started.set()
+        await asyncio.sleep(0.2)
+        return Token("shared", time.time() + 600, time.time())
+
+    results: list[str] = []
+
+    def in_own_loop() -> None:
+        async def ask() -> str:
+            return (await cache.aget("k", slow_afetch)).value
+
+        results.append(asyncio.run(ask()))
+
+    first = threading.Thread(target=in_own_loop)
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=in_own_loop) for _ in range(3)]  # each a loop of its own
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join()
+    assert results == ["shared"] * 4
+    assert len(calls) == 1
