@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -61,6 +62,16 @@ def test_errors_reach_every_waiter_and_do_not_stick() -> None:
     assert cache.get("k", lambda: Token("ok", float("inf"))).value == "ok"
 
 
+def _slow_async_fetch(calls: list[int], started: threading.Event) -> Callable[[], Awaitable[Token]]:
+    async def fetch() -> Token:
+        calls.append(1)
+        started.set()
+        await asyncio.sleep(0.2)
+        return Token("shared", time.time() + 600, time.time())
+
+    return fetch
+
+
 def test_single_flight_threads_and_tasks() -> None:
     cache = TokenCache()
     started = threading.Event()
@@ -72,12 +83,7 @@ def test_single_flight_threads_and_tasks() -> None:
         time.sleep(0.2)
         return Token("shared", time.time() + 600, time.time())
 
-    async def slow_afetch() -> Token:
-        calls.append(1)
-        started.set()
-        await asyncio.sleep(0.2)
-        return Token("shared", time.time() + 600, time.time())
-
+    slow_afetch = _slow_async_fetch(calls, started)
     results: list[str] = []
     threads = [threading.Thread(target=lambda: results.append(cache.get("k", slow_fetch).value)) for _ in range(8)]
     for t in threads:
@@ -133,12 +139,7 @@ def test_single_flight_across_event_loops() -> None:
     started = threading.Event()
     calls: list[int] = []
 
-    async def slow_afetch() -> Token:
-        calls.append(1)
-        started.set()
-        await asyncio.sleep(0.2)
-        return Token("shared", time.time() + 600, time.time())
-
+    slow_afetch = _slow_async_fetch(calls, started)
     results: list[str] = []
 
     def in_own_loop() -> None:
