@@ -20,20 +20,23 @@ PUBLIC = {
     ],
     "airflow_provider_spcs.sensors.spcs": ["SpcsServiceStatusSensor"],
     "airflow_provider_spcs.triggers.spcs": ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStatusTrigger"],
-    "airflow_provider_spcs.core.errors": [
-        "ResponseCheckFailed",
-        "SpcsApiError",
-        "SpcsAuthError",
-        "SpcsConfigError",
-        "SpcsError",
-        "SpcsNotReadyError",
-        "SpcsServiceFailedError",
-        "SpcsSqlError",
-        "SpcsTimeoutError",
-        "SpcsTokenExchangeError",
-    ],
+    # core.errors: every class of the error tree, and nothing else (see the test below)
     "airflow_provider_spcs.testing": ["SpcsEmulator", "echo_handler", "mounted_secrets", "paginated_handler"],
 }
+
+
+def _error_tree() -> list[str]:
+    from airflow_provider_spcs.core.errors import SpcsError
+
+    names, todo = [], [SpcsError]
+    while todo:
+        cls = todo.pop()
+        names.append(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
+PUBLIC["airflow_provider_spcs.core.errors"] = _error_tree()
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))
@@ -55,6 +58,10 @@ def test_every_public_definition_is_exported(name: str) -> None:
         and getattr(value, "__module__", None) == name
     }
     assert defined <= set(module.__all__)
+
+
+def test_the_error_tree_is_what_it_documents() -> None:
+    assert len(PUBLIC["airflow_provider_spcs.core.errors"]) == 10
 
 
 def test_response_check_failed_is_one_class_in_the_error_tree() -> None:

@@ -14,6 +14,7 @@ sends through :class:`~airflow_provider_spcs.core.runner.Runner`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ import httpx
 
 from airflow_provider_spcs.core.accounts import is_loopback, scope_host
 from airflow_provider_spcs.core.credentials import ingress_audience
-from airflow_provider_spcs.core.effects import GetToken, Send, Steps
+from airflow_provider_spcs.core.effects import Effect, GetToken, Send, Steps
 from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsConfigError
 
 if TYPE_CHECKING:
@@ -143,32 +144,26 @@ class SpcsAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"SpcsAuth({self.runner.credential!r}, audience={self.audience!r})"
 
+    def _token(self, effect: Effect) -> Token:
+        assert isinstance(effect, GetToken)  # authorized_send yields Send and GetToken only
+        return self.runner.token(effect.audience, effect.reject)
+
+    async def _atoken(self, effect: Effect) -> Token:
+        assert isinstance(effect, GetToken)
+        return await self.runner.atoken(effect.audience, effect.reject)
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         steps = authorized_send(self.runner.credential, request, self.audience)
         reply: Any = None
-        while True:
-            try:
+        with contextlib.suppress(StopIteration):  # the steps ended: httpx keeps the last response
+            while True:
                 effect = steps.send(reply)
-            except StopIteration:
-                return
-            if isinstance(effect, Send):
-                reply = yield effect.request
-            elif isinstance(effect, GetToken):
-                reply = self.runner.token(effect.audience, effect.reject)
-            else:  # pragma: no cover - authorized_send yields nothing else
-                raise TypeError(f"unexpected effect {effect!r}")
+                reply = (yield effect.request) if isinstance(effect, Send) else self._token(effect)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         steps = authorized_send(self.runner.credential, request, self.audience)
         reply: Any = None
-        while True:
-            try:
+        with contextlib.suppress(StopIteration):
+            while True:
                 effect = steps.send(reply)
-            except StopIteration:
-                return
-            if isinstance(effect, Send):
-                reply = yield effect.request
-            elif isinstance(effect, GetToken):
-                reply = await self.runner.atoken(effect.audience, effect.reject)
-            else:  # pragma: no cover - authorized_send yields nothing else
-                raise TypeError(f"unexpected effect {effect!r}")
+                reply = (yield effect.request) if isinstance(effect, Send) else await self._atoken(effect)

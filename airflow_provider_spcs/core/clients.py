@@ -17,7 +17,7 @@ import http.cookiejar
 import threading
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import ssl
@@ -86,30 +86,29 @@ class ClientPool:
                 self._ssl = httpx.create_ssl_context()
             return self._ssl
 
-    @staticmethod
-    def _limits() -> httpx.Limits:
+    def _options(self) -> dict[str, Any]:
+        """What every client of the pool is built with (the transport aside)."""
         import httpx
 
-        return httpx.Limits(
+        limits = httpx.Limits(
             max_connections=MAX_CONNECTIONS,
             max_keepalive_connections=MAX_CONNECTIONS,
             keepalive_expiry=KEEPALIVE_EXPIRY,
         )
+        return {"verify": self.ssl_context(), "limits": limits, "cookies": _no_cookies(), "follow_redirects": False}
 
     def client(self) -> httpx.Client:
         """The sync client (created on first use)."""
         import httpx
 
-        verify = self.ssl_context()
+        with self._lock:
+            client = self._client
+        if client is not None and not client.is_closed:
+            return client  # the common case, without building any options
+        options = self._options()
         with self._lock:
             if self._client is None or self._client.is_closed:
-                self._client = httpx.Client(
-                    verify=verify,
-                    limits=self._limits(),
-                    cookies=_no_cookies(),
-                    follow_redirects=False,
-                    transport=self._transport,
-                )
+                self._client = httpx.Client(transport=self._transport, **options)
                 self.created += 1
                 if not self._atexit:
                     atexit.register(self.close)
@@ -121,19 +120,16 @@ class ClientPool:
         import httpx
 
         loop = asyncio.get_running_loop()
-        verify = self.ssl_context()
+        entry = self._aclients.get(id(loop))
+        if entry is not None and entry.loop is loop and not entry.client.is_closed:
+            return entry.client  # the common case, without building any options
+        options = self._options()
         with self._lock:
             self._forget_closed_loops()
             entry = self._aclients.get(id(loop))
             if entry is not None and entry.loop is loop and not entry.client.is_closed:
                 return entry.client
-            client = httpx.AsyncClient(
-                verify=verify,
-                limits=self._limits(),
-                cookies=_no_cookies(),
-                follow_redirects=False,
-                transport=self._async_transport,
-            )
+            client = httpx.AsyncClient(transport=self._async_transport, **options)
             self.created += 1
             closer = self._closer(loop, client)
             self._aclients[id(loop)] = _LoopClient(loop, client, closer)

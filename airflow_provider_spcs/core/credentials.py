@@ -28,7 +28,7 @@ from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock, Token, jwt_ex
 from airflow_provider_spcs.core.version import USER_AGENT
 
 if TYPE_CHECKING:
-    from airflow_provider_spcs.core.keys import KeyCache
+    from airflow_provider_spcs.core.keys import KeyCache, LoadedKey
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,8 @@ class Credential(ABC):
     :param config: the connection's settings.
     :param policy: retry policy for token endpoints.
     :param clock: time source (epoch seconds).
+    :param timeout: connector login timeout in seconds.
+    :param keys: where parsed private keys are kept (``None`` parses every time).
     """
 
     method: ClassVar[str]
@@ -117,11 +119,16 @@ class Credential(ABC):
         policy: RetryPolicy | None = None,
         clock: Clock = SYSTEM_CLOCK,
         timeout: float = 30.0,
+        keys: KeyCache | None = None,
     ) -> None:
         self.config = config
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.timeout = timeout
+        self._load(keys)
+
+    def _load(self, keys: KeyCache | None) -> None:  # noqa: B027 - optional hook: most methods load nothing
+        """Load what the method needs before any request (blocking: runs when the credential is built)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(account={self.config.account!r}, user={self.config.user!r}, role={self.config.role!r})"
@@ -182,10 +189,7 @@ class Credential(ABC):
     def _exchange(self, form: dict[str, str]) -> Steps[Token]:
         """POST ``form`` to ``<account_url>/oauth/token``; the reply body is the bare token."""
         url = f"{self.config.account_url}/oauth/token"
-        headers = {"Accept": "*/*", "User-Agent": USER_AGENT}
-        response = yield from send_with_retries(
-            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy, send=send
-        )
+        response = yield from self._post_form(url, form, accept="*/*")
         if response.status_code != 200:
             raise SpcsTokenExchangeError(
                 f"token exchange at {url} failed: HTTP {response.status_code}{_error_detail(response)}",
@@ -200,6 +204,13 @@ class Credential(ABC):
         expires = jwt_expiry(value) or now + DEFAULT_EXCHANGED_LIFETIME
         log.debug("Exchanged a token for %s (user %s, role %s)", form.get("scope"), self.config.user, self.config.role)
         return Token(value, expires, now, "exchanged")
+
+    def _post_form(self, url: str, form: dict[str, str], *, accept: str) -> Steps[httpx.Response]:
+        """POST a token request (the credential is in the form, so it goes as it is, with retries)."""
+        headers = {"Accept": accept, "User-Agent": USER_AGENT}
+        return send_with_retries(
+            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy, send=send
+        )
 
     def _scope(self, audience: str) -> str:
         host = audience.removeprefix(INGRESS_PREFIX)
@@ -234,23 +245,14 @@ class KeyPairCredential(Credential):
     method = "key_pair"
     sql_token_type = "KEYPAIR_JWT"
 
-    def __init__(
-        self,
-        config: SpcsConfig,
-        *,
-        policy: RetryPolicy | None = None,
-        clock: Clock = SYSTEM_CLOCK,
-        timeout: float = 30.0,
-        keys: KeyCache | None = None,
-    ) -> None:
+    key: LoadedKey
+
+    def _load(self, keys: KeyCache | None) -> None:
         from airflow_provider_spcs.core.keys import load_private_key
 
-        super().__init__(config, policy=policy, clock=clock, timeout=timeout)
+        c = self.config
         self.key = load_private_key(
-            content=config.private_key_content,
-            path=config.private_key_file,
-            passphrase=config.private_key_passphrase,
-            cache=keys,
+            content=c.private_key_content, path=c.private_key_file, passphrase=c.private_key_passphrase, cache=keys
         )
 
     def claims(self, now: int) -> dict[str, Any]:
@@ -402,10 +404,7 @@ class OAuthCredential(_SessionIngress):
         if c.oauth_scope:
             form["scope"] = c.oauth_scope
         url = c.oauth_token_endpoint
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-        response = yield from send_with_retries(
-            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy, send=send
-        )
+        response = yield from self._post_form(url, form, accept="application/json")
         try:
             body = response.json() if response.status_code == 200 else None
         except ValueError:
@@ -469,6 +468,4 @@ def credential_for(
     :param keys: where parsed private keys are kept (the process state's; ``None`` parses every time).
     :raises SpcsConfigError: the key cannot be used (see :mod:`.keys`).
     """
-    if config.auth_method == "key_pair":
-        return KeyPairCredential(config, policy=policy, clock=clock, timeout=timeout, keys=keys)
-    return _CLASSES[config.auth_method](config, policy=policy, clock=clock, timeout=timeout)
+    return _CLASSES[config.auth_method](config, policy=policy, clock=clock, timeout=timeout, keys=keys)

@@ -122,6 +122,7 @@ class SharedListingReads(ServiceReads):
         self.database = database
         self.schema = schema
         self.fresh_for = fresh_for
+        self._where: dict[str, tuple[ListingKey, str] | None] = {}
 
     def _listing(self, scope: Scope) -> Steps[Statuses]:
         try:
@@ -134,14 +135,20 @@ class SharedListingReads(ServiceReads):
     def _answers_for(self, statuses: Statuses) -> float:
         return RETRY_LISTING_AFTER if statuses is None else self.fresh_for
 
+    def _listed_as(self, name: str) -> tuple[ListingKey, str] | None:
+        """The listing that covers ``name`` and the name it has there (worked out once per name)."""
+        if name not in self._where:
+            parsed = parse_object_name(name, field="service")
+            scope = scope_of(parsed, self.database, self.schema)
+            self._where[name] = None if scope is None else (ListingKey(self.conn_id, scope), parsed.name)
+        return self._where[name]
+
     def status(self, name: str) -> Steps[str]:
         """Status via the shared listing of the service's schema, else (or if unlisted) ``DESCRIBE``."""
-        parsed = parse_object_name(name, field="service")
-        scope = scope_of(parsed, self.database, self.schema)
-        if scope is not None:
-            statuses: Statuses = yield Coalesced(
-                ListingKey(self.conn_id, scope), lambda: self._listing(scope), self._answers_for
-            )
-            if statuses is not None and parsed.name in statuses:
-                return statuses[parsed.name]
+        where = self._listed_as(name)
+        if where is not None:
+            key, listed = where
+            statuses: Statuses = yield Coalesced(key, lambda: self._listing(key.scope), self._answers_for)
+            if statuses is not None and listed in statuses:
+                return statuses[listed]
         return (yield from super().status(name))

@@ -1,9 +1,11 @@
 """Single flight: at most one fetch per key at a time, shared by threads and asyncio tasks alike.
 
 Callers that arrive while a fetch for their key is under way wait for it instead of starting their
-own: threads block on a ``concurrent.futures.Future``, tasks await it through
-``asyncio.wrap_future`` (so a triggerer's event loop never blocks). The token cache and the shared
-connection settings are both built on it.
+own: threads block on a ``concurrent.futures.Future``, tasks of another event loop await it through
+``asyncio.wrap_future`` (so a triggerer's event loop never blocks), and tasks of the fetching task's
+own loop await a plain asyncio future (a thousand triggers waiting on one shared listing must not
+cost a thousand cross-thread wake-ups). The token cache, the shared connection settings and the
+coalesced reads are all built on it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -20,6 +23,15 @@ V = TypeVar("V")
 
 class _Abandoned(Exception):
     """The fetching caller was cancelled; waiters should fetch for themselves."""
+
+
+@dataclass
+class _Flight(Generic[V]):
+    """One fetch under way: its result for anyone, and for waiters in the fetching task's loop."""
+
+    done: Future[V]
+    loop: asyncio.AbstractEventLoop | None = None
+    here: asyncio.Future[V] | None = None
 
 
 class SingleFlight(Generic[K, V]):
@@ -36,24 +48,36 @@ class SingleFlight(Generic[K, V]):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._flights: dict[K, Future[V]] = {}
+        self._flights: dict[K, _Flight[V]] = {}
 
-    def _join(self, key: K) -> tuple[Future[V], bool]:
-        """The flight for ``key`` and whether this caller started it (and so must run the fetch)."""
+    def _join(self, key: K, loop: asyncio.AbstractEventLoop | None = None) -> tuple[_Flight[V], bool]:
+        """The flight for ``key`` and whether this caller started it (and so must run the fetch).
+
+        :param loop: the starting caller's running loop, if it is a task (its loop's waiters then
+            get the result without crossing threads).
+        """
         with self._lock:
             flight = self._flights.get(key)
             if flight is not None:
                 return flight, False
-            flight = self._flights[key] = Future()
+            here = loop.create_future() if loop is not None else None
+            flight = self._flights[key] = _Flight(Future(), loop, here)
             return flight, True
 
-    def _land(self, key: K, flight: Future[V], value: V | None, error: BaseException | None) -> None:
+    def _land(self, key: K, flight: _Flight[V], value: V | None, error: BaseException | None) -> None:
         with self._lock:
             self._flights.pop(key, None)
-        if error is None:
-            flight.set_result(value)  # type: ignore[arg-type]  # value is a V when error is None
+        failure = None if error is None else (error if isinstance(error, Exception) else _Abandoned())
+        if failure is None:
+            flight.done.set_result(value)  # type: ignore[arg-type]  # value is a V when error is None
         else:
-            flight.set_exception(error if isinstance(error, Exception) else _Abandoned())
+            flight.done.set_exception(failure)
+        if flight.here is not None:  # we are in that loop: the owner lands its own flight
+            if failure is None:
+                flight.here.set_result(value)  # type: ignore[arg-type]
+            else:
+                flight.here.set_exception(failure)
+                flight.here.exception()  # retrieved: no "never retrieved" warning when nobody waited
 
     def run(self, key: K, fetch: Callable[[], V]) -> V:
         """``fetch()`` if no flight for ``key`` is under way, else wait (blocking) for that one's result."""
@@ -61,7 +85,7 @@ class SingleFlight(Generic[K, V]):
             flight, owner = self._join(key)
             if not owner:
                 try:
-                    return flight.result()
+                    return flight.done.result()
                 except _Abandoned:
                     continue
             try:
@@ -74,12 +98,15 @@ class SingleFlight(Generic[K, V]):
 
     async def arun(self, key: K, fetch: Callable[[], Awaitable[V]]) -> V:
         """Async twin of :meth:`run`: waits for another caller's flight without blocking the loop."""
+        loop = asyncio.get_running_loop()
         while True:
-            flight, owner = self._join(key)
+            flight, owner = self._join(key, loop)
             if not owner:
+                here = flight.here if flight.loop is loop else None
+                waited = here if here is not None else asyncio.wrap_future(flight.done)
                 try:
                     # shield: a cancelled waiter must not cancel the shared fetch for everyone else.
-                    return await asyncio.shield(asyncio.wrap_future(flight))
+                    return await asyncio.shield(waited)
                 except _Abandoned:
                     continue
             try:

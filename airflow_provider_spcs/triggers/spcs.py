@@ -21,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -34,6 +34,8 @@ from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, R
 if TYPE_CHECKING:
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
+EventT = TypeVar("EventT", ServiceEvent, ResponseEvent)
+
 #: How long ``on_kill`` cleanup may take before we give up (the triggerer also bounds it).
 CLEANUP_TIMEOUT = 20.0
 
@@ -44,6 +46,19 @@ def _new_hook(conn_id: str) -> SpcsHook:
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
     return SpcsHook(spcs_conn_id=conn_id)
+
+
+async def _with_hook(
+    conn_id: str, work: Callable[[SpcsHook], Awaitable[EventT]], failed: Callable[[SpcsError], EventT]
+) -> EventT:
+    """``work`` with a hook built here and closed after; an error becomes ``failed(error)``'s event."""
+    hook = _new_hook(conn_id)
+    try:
+        return await work(hook)
+    except SpcsError as exc:
+        return failed(exc)
+    finally:
+        await hook.aclose()
 
 
 class SpcsServiceStatusTrigger(BaseTrigger):
@@ -102,13 +117,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until final; yield one :class:`ServiceEvent` payload."""
-        hook = _new_hook(self.spcs_conn_id)
-        try:
-            event = await self._wait(hook)
-        except SpcsError as exc:
-            event = ServiceEvent.from_error(self.service, exc)
-        finally:
-            await hook.aclose()
+        event = await _with_hook(self.spcs_conn_id, self._wait, lambda exc: ServiceEvent.from_error(self.service, exc))
         self.log.info("Service %s: %s (%s)", self.service, event.status.value, event.message)
         yield TriggerEvent(event.to_payload())  # type: ignore[no-untyped-call]
 
@@ -215,8 +224,9 @@ class SpcsEndpointTrigger(BaseTrigger):
     :param request_kwargs: plain-value request parts (``params``, ``headers``, ``data``, ``json``,
         ``timeout`` and extra httpx options). Credentials are added by the hook inside ``run()``.
     :param deadline: absolute deadline, epoch seconds, for the whole request.
-    :param carry: plain JSON the operator needs back (its request and earlier pages), returned
-        untouched in the event: ``dag.test()`` does not hand ``defer(kwargs=...)`` back.
+    :param carry: plain JSON the operator needs back (a cursor: its request and the page's number,
+        never the pages themselves), returned untouched in the event: ``dag.test()`` does not hand
+        ``defer(kwargs=...)`` back.
     """
 
     def __init__(
@@ -250,13 +260,7 @@ class SpcsEndpointTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Send the request; yield one :class:`ResponseEvent` payload."""
-        hook = _new_hook(self.spcs_conn_id)
-        try:
-            event = await self._send(hook)
-        except SpcsError as exc:
-            event = ResponseEvent.from_error(self.url, exc)
-        finally:
-            await hook.aclose()
+        event = await _with_hook(self.spcs_conn_id, self._send, lambda exc: ResponseEvent.from_error(self.url, exc))
         event = dataclasses.replace(event, carry=self.carry)
         yield _ResponseTriggerEvent(payload=event.to_payload())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -61,6 +62,16 @@ def test_errors_reach_every_waiter_and_do_not_stick() -> None:
     assert cache.get("k", lambda: Token("ok", float("inf"))).value == "ok"
 
 
+def _slow_async_fetch(calls: list[int], started: threading.Event) -> Callable[[], Awaitable[Token]]:
+    async def fetch() -> Token:
+        calls.append(1)
+        started.set()
+        await asyncio.sleep(0.2)
+        return Token("shared", time.time() + 600, time.time())
+
+    return fetch
+
+
 def test_single_flight_threads_and_tasks() -> None:
     cache = TokenCache()
     started = threading.Event()
@@ -72,12 +83,7 @@ def test_single_flight_threads_and_tasks() -> None:
         time.sleep(0.2)
         return Token("shared", time.time() + 600, time.time())
 
-    async def slow_afetch() -> Token:
-        calls.append(1)
-        started.set()
-        await asyncio.sleep(0.2)
-        return Token("shared", time.time() + 600, time.time())
-
+    slow_afetch = _slow_async_fetch(calls, started)
     results: list[str] = []
     threads = [threading.Thread(target=lambda: results.append(cache.get("k", slow_fetch).value)) for _ in range(8)]
     for t in threads:
@@ -126,3 +132,29 @@ async def test_cancelled_owner_lets_waiters_retry() -> None:
     await asyncio.sleep(0.01)
     owner.cancel()
     assert (await waiter).value == "v2"
+
+
+def test_single_flight_across_event_loops() -> None:
+    cache = TokenCache()
+    started = threading.Event()
+    calls: list[int] = []
+
+    slow_afetch = _slow_async_fetch(calls, started)
+    results: list[str] = []
+
+    def in_own_loop() -> None:
+        async def ask() -> str:
+            return (await cache.aget("k", slow_afetch)).value
+
+        results.append(asyncio.run(ask()))
+
+    first = threading.Thread(target=in_own_loop)
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=in_own_loop) for _ in range(3)]  # each a loop of its own
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join()
+    assert results == ["shared"] * 4
+    assert len(calls) == 1
