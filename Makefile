@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 FLOOR_VENV  := .venv-airflow-3.1
 FLOOR_LOCK  := constraints/requirements-airflow-3.1.lock
 FLOOR_STAMP := $(FLOOR_VENV)/.installed
-SRC    := $(wildcard airflow_provider_spcs tests example_dags benchmarks)
+SRC    := $(wildcard airflow_provider_spcs tests example_dags benchmarks scripts)
 # make e2e needs Debian's Chromium (Playwright never downloads a browser here) and PostgreSQL server.
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 E2E_PACKAGES := $(if $(wildcard /usr/bin/chromium),,chromium) $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
