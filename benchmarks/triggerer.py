@@ -11,13 +11,19 @@ every service to RUNNING at a recorded instant. The child reports:
 * JWT signatures (PyJWT ``encode`` calls, counted in the child) and token exchanges (emulator);
 * peak RSS added per trigger (``VmHWM`` reset before the triggers start);
 * CPU time per poll (process CPU time / SQL API requests);
-* lag from the flip to the last event.
+* lag from the flip to the last event;
+* the longest event-loop stall: a probe task sleeps :data:`PROBE_PERIOD` in a loop and records by
+  how much each sleep overshoots, from before the trigger module is imported on the loop (as
+  Airflow's triggerer does) through a first cold trigger and the K triggers to the last event.
+  Airflow's watchdog warns at 0.1 s of stall (it sleeps 0.1 s and reports more than 0.2 s).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import importlib
 import math
 import queue
 import subprocess
@@ -42,6 +48,51 @@ from benchmarks._common import (
 
 STARTED_MARKER = "BENCH_STARTED "
 CONN_ID = "snowflake_spcs_default"
+PROBE_PERIOD = 0.005
+"""Seconds the loop-lag probe sleeps between looks."""
+
+
+class LoopLagProbe:
+    """A task that sleeps :data:`PROBE_PERIOD` again and again and keeps the worst overshoot.
+
+    An overshoot is time the event loop spent running something else: a stall every task of the
+    loop (every trigger of a triggerer) shares. ``phase`` names what is going on, so each phase
+    gets its own worst value (a stall counts for the phase its sleep began in); :data:`HOUSEKEEPING`
+    is the benchmark's own work (``gc.collect``, counters), kept apart.
+    """
+
+    HOUSEKEEPING = "benchmark housekeeping"
+
+    def __init__(self) -> None:
+        self.phase = "start"
+        self.worst: dict[str, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> LoopLagProbe:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    async def enter(self, phase: str) -> None:
+        """Start ``phase``, once the probe's next sleep begins in it (a stall in work that follows
+        at once, without yielding, then counts for this phase)."""
+        self.phase = phase
+        await asyncio.sleep(PROBE_PERIOD * 2)
+
+    async def _run(self) -> None:
+        while True:
+            phase, started = self.phase, time.perf_counter()
+            await asyncio.sleep(PROBE_PERIOD)
+            lag = time.perf_counter() - started - PROBE_PERIOD
+            if lag > self.worst.get(phase, 0.0):
+                self.worst[phase] = lag
+
+    async def stop(self) -> dict[str, float]:
+        """Stop probing; the worst overshoot of each phase but housekeeping, in milliseconds."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        return {phase: round(lag * 1000, 1) for phase, lag in self.worst.items() if phase != self.HOUSEKEEPING}
 
 
 def _count_signatures() -> list[int]:
@@ -59,22 +110,38 @@ def _count_signatures() -> list[int]:
     return counter
 
 
+async def _first_event(trigger: Any) -> tuple[float, dict[str, Any]]:
+    async for event in trigger.run():
+        return time.time(), dict(event.payload)
+    raise RuntimeError("trigger ended without an event")
+
+
+#: What a triggerer process has imported before it meets a trigger of ours.
+TRIGGERER_MODULES = ("airflow.sdk", "airflow.triggers.base")
+
+
 async def _child(args: dict[str, Any]) -> dict[str, Any]:
-    from airflow_provider_spcs.hooks.spcs import SpcsHook
-    from airflow_provider_spcs.triggers.spcs import SpcsServiceStatusTrigger
+    for name in TRIGGERER_MODULES:
+        importlib.import_module(name)
+    probe = LoopLagProbe().start()
+    # As in a triggerer: the trigger class is imported on the event loop, then a first trigger
+    # runs cold (every lazily imported module, the connection, the key, the TLS context). It also
+    # warms up, so the RSS baseline below holds code, not triggers.
+    await probe.enter("import")
+    triggers_module = importlib.import_module("airflow_provider_spcs.triggers.spcs")
+    trigger_class = triggers_module.SpcsServiceStatusTrigger
+    await probe.enter("first trigger")
+    await _first_event(trigger_class(spcs_conn_id=CONN_ID, service="ECHO_SERVICE", poll_interval=0.5))
+    await probe.enter(probe.HOUSEKEEPING)
     from benchmarks.repeated import reset_token_caches
 
     admin = Admin(args["account_url"])
-    # Warm-up: load every lazily imported module, so the RSS baseline holds code, not triggers.
-    hook = SpcsHook(CONN_ID)
-    await hook.aget_service_status("ECHO_SERVICE")
-    await hook.aclose()
     reset_token_caches()
     signatures = _count_signatures()
     poll = float(args["poll_interval"])
     deadline = time.time() + float(args["deadline_s"])
     triggers = [
-        SpcsServiceStatusTrigger(spcs_conn_id=CONN_ID, service=name, poll_interval=poll, deadline=deadline)
+        trigger_class(spcs_conn_id=CONN_ID, service=name, poll_interval=poll, deadline=deadline)
         for name in args["services"]
     ]
     before = admin.stats()
@@ -83,15 +150,16 @@ async def _child(args: dict[str, Any]) -> dict[str, Any]:
     rss0 = rss_kb()
     cpu0 = time.process_time()
 
-    async def consume(trigger: SpcsServiceStatusTrigger) -> tuple[float, dict[str, Any]]:
-        async for event in trigger.run():
-            return time.time(), dict(event.payload)
-        raise RuntimeError("trigger ended without an event")
-
     started = time.time()
     sys.stdout.write(f"{STARTED_MARKER}{started}\n")
     sys.stdout.flush()
-    results = await asyncio.wait_for(asyncio.gather(*(consume(t) for t in triggers)), float(args["deadline_s"]) + 30)
+    await probe.enter("k triggers")
+    running = []
+    for trigger in triggers:  # one per loop step, as Airflow's triggerer starts them
+        running.append(asyncio.ensure_future(_first_event(trigger)))
+        await asyncio.sleep(0)
+    results = await asyncio.wait_for(asyncio.gather(*running), float(args["deadline_s"]) + 30)
+    stalls = await probe.stop()
     cpu = time.process_time() - cpu0
     peak = peak_rss_kb() if peak_reset else rss_kb()
     counts = delta(before, admin.stats())
@@ -118,6 +186,9 @@ async def _child(args: dict[str, Any]) -> dict[str, Any]:
         "peak_rss_exact": peak_reset,
         "cpu_ms_per_poll": cpu * 1000 / polls if polls else 0.0,
         "cpu_ms_per_cycle": cpu * 1000 / cycles,
+        # the longest event-loop stall of each phase, and of the whole run
+        "stall_ms": stalls,
+        "max_stall_ms": max(stalls.values(), default=0.0),
     }
 
 

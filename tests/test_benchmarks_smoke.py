@@ -19,7 +19,9 @@ from benchmarks.parse_cost import is_heavy
 LATEST = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "latest.json"
 
 
-def _results(*, hook_ms: float = 1.1, exchanges: float = 1, rss_kb: float = 10.0, lag: float = 1.5) -> dict[str, Any]:
+def _results(
+    *, hook_ms: float = 1.1, exchanges: float = 1, rss_kb: float = 10.0, lag: float = 1.5, stall_ms: float = 20.0
+) -> dict[str, Any]:
     repeated = [
         {
             "phase": phase,
@@ -34,7 +36,14 @@ def _results(*, hook_ms: float = 1.1, exchanges: float = 1, rss_kb: float = 10.0
         for n in (1, 100)
     ]
     runs = [
-        {"k": k, "tokens": 1, "rss_added_kb_per_trigger": rss_kb, "lag_s": lag, "requests_per_cycle": float(k)}
+        {
+            "k": k,
+            "tokens": 1,
+            "rss_added_kb_per_trigger": rss_kb,
+            "lag_s": lag,
+            "requests_per_cycle": float(k),
+            "max_stall_ms": stall_ms,
+        }
         for k in (10, 1000)
     ]
     return {
@@ -62,6 +71,7 @@ def test_every_budget_has_a_line_and_good_numbers_pass() -> None:
         ({"exchanges": 2}, {"repeated.one_exchange_every_n"}),
         ({"rss_kb": 51.0}, {"triggers.rss_per_trigger_k1000"}),
         ({"lag": 3.5}, {"triggers.lag_every_k"}),
+        ({"stall_ms": 51.0}, {"triggers.max_stall_ms_k1000"}),
     ],
 )
 def test_numbers_over_budget_fail(kwargs: dict[str, float], failing: set[str]) -> None:

@@ -19,6 +19,8 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_spcs.core.offload import in_thread
+
 if TYPE_CHECKING:
     import ssl
 
@@ -52,7 +54,9 @@ class ClientPool:
     * :meth:`client`: one thread-safe ``httpx.Client``, closed at interpreter exit;
     * :meth:`aclient`: one ``httpx.AsyncClient`` per running event loop, closed when that loop
       shuts down (``asyncio.run`` finalises async generators; the pool keeps one per loop that
-      closes the client), so no unclosed-transport warning is left behind.
+      closes the client), so no unclosed-transport warning is left behind; :meth:`aclient_ready`
+      is the same for code on the loop (the runner's async driver): it builds a first TLS context
+      in a worker thread.
 
     :meth:`close` closes the sync client and :meth:`aclose` the running loop's; both are rebuilt
     on next use. After ``fork`` the child starts with no clients (pooled sockets belong to the parent).
@@ -137,6 +141,16 @@ class ClientPool:
         with contextlib.suppress(StopIteration):
             closer.__anext__().send(None)
         return client
+
+    async def aclient_ready(self) -> httpx.AsyncClient:
+        """:meth:`aclient`, with a first TLS context built in a worker thread.
+
+        Loading the CA bundle takes tens of milliseconds of CPU: on the event loop, the first
+        request of a process would stall every other task of the loop for that long.
+        """
+        if self._ssl is None:
+            await in_thread(self.ssl_context)
+        return self.aclient()
 
     def _forget_closed_loops(self) -> None:
         # A finished loop's client can be neither used nor closed any more.

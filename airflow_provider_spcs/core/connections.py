@@ -9,7 +9,6 @@ nothing of Airflow: the hook passes in how to read and how to validate a connect
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -19,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_spcs.core.offload import in_thread
 from airflow_provider_spcs.core.singleflight import SingleFlight
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class SharedConnections:
                 conn = await read()
                 content, known = self._read(conn_id, stamp, conn)
                 if known is None:
-                    known = await asyncio.to_thread(build, conn)
+                    known = await in_thread(build, conn)
                 config = self._store(conn_id, stamp, content, known)
             return config
 

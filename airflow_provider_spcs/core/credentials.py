@@ -23,7 +23,7 @@ from airflow_provider_spcs.core.connector import location_kwargs, open_session
 from airflow_provider_spcs.core.effects import Blocking, GetToken, Steps, done, send
 from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsConfigError, SpcsTokenExchangeError
 from airflow_provider_spcs.core.retry import RetryPolicy, send_with_retries
-from airflow_provider_spcs.core.secrets import report_secret
+from airflow_provider_spcs.core.secrets import announce, report_secret
 from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock, Token, jwt_expiry
 from airflow_provider_spcs.core.version import USER_AGENT
 
@@ -199,7 +199,7 @@ class Credential(ABC):
         value = response.text.strip()
         if not value or " " in value:
             raise SpcsTokenExchangeError(f"token exchange at {url} returned no usable token", status_code=200)
-        report_secret(value)
+        yield from announce(value)
         now = self.clock()
         expires = jwt_expiry(value) or now + DEFAULT_EXCHANGED_LIFETIME
         log.debug("Exchanged a token for %s (user %s, role %s)", form.get("scope"), self.config.user, self.config.role)
@@ -261,12 +261,14 @@ class KeyPairCredential(Credential):
         return {"iss": f"{sub}.{self.key.fingerprint}", "sub": sub, "iat": now, "exp": now + JWT_LIFETIME}
 
     def sign(self) -> Token:
-        """A new JWT, issued now (callers take it from the token cache, which re-signs only when stale)."""
+        """A new JWT, issued now (callers take it from the token cache, which re-signs only when stale).
+
+        It is not registered with the masker yet: :meth:`fetch` announces it before handing it out.
+        """
         import jwt
 
         issued = int(self.clock())
         value = jwt.encode(self.claims(issued), self.key.private_key, algorithm="RS256")
-        report_secret(value)
         return Token(value, issued + JWT_LIFETIME, issued, "jwt")
 
     def cache_key(self, audience: str) -> CacheKey | None:
@@ -276,7 +278,9 @@ class KeyPairCredential(Credential):
 
     def fetch(self, audience: str) -> Steps[Token]:
         if audience == SQL:
-            return (yield from done(self.sign()))
+            token = self.sign()
+            yield from announce(token.value)
+            return token
         jwt: Token = yield GetToken(SQL)
         form = {"grant_type": JWT_BEARER, "assertion": jwt.value, "scope": self._scope(audience)}
         return (yield from self._exchange(form))
@@ -416,8 +420,8 @@ class OAuthCredential(_SessionIngress):
                 error=_error_code(response),
             )
         value = str(body["access_token"])
-        report_secret(value)
-        report_secret(body.get("refresh_token"))
+        yield from announce(value)
+        yield from announce(body.get("refresh_token"))
         now = self.clock()
         try:
             lifetime = float(body.get("expires_in") or DEFAULT_EXCHANGED_LIFETIME)

@@ -4,6 +4,12 @@ Parsing an RSA key is slow-ish and the key rarely changes, so each distinct key 
 or by path + mtime + size + content hash) is parsed once and kept in a :class:`KeyCache` (the
 process state's, see :mod:`.process`): a rotated key file has a new mtime or content, so it is
 parsed again on the next credential set-up.
+
+A key is checked by :func:`check_rsa_numbers` rather than by OpenSSL's own check at load time: that
+one tests both primes thoroughly and holds the GIL the whole time (about 0.1 s for a 2048-bit key
+on a small machine), so even in a worker thread it would stall the triggerer's event loop. The
+arithmetic checks here find a damaged key as surely, and the loop gets the interpreter back
+between each big-number step.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +27,7 @@ from airflow_provider_spcs.core.errors import SpcsConfigError
 from airflow_provider_spcs.core.files import read_small_file
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPrivateNumbers
 
 MIN_RSA_BITS = 2048
 MAX_KEY_FILE_BYTES = 64 * 1024
@@ -45,6 +52,25 @@ def public_key_fingerprint(private_key: RSAPrivateKey) -> str:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
+
+
+def check_rsa_numbers(numbers: RSAPrivateNumbers) -> bool:
+    """Whether an RSA private key's numbers belong together (RFC 8017, section 3.2).
+
+    ``n = p*q``; ``e`` odd, between 3 and ``n``; ``d*e = 1`` modulo ``lcm(p-1, q-1)``; the CRT
+    values ``d mod (p-1)``, ``d mod (q-1)`` and ``q^-1 mod p``; and ``p``, ``q`` pass a Fermat
+    test. A key damaged anywhere fails one of them; signing with such a key would give wrong
+    signatures, or worse.
+    """
+    p, q, d = numbers.p, numbers.q, numbers.d
+    e, n = numbers.public_numbers.e, numbers.public_numbers.n
+    if p < 3 or q < 3 or p * q != n or e % 2 == 0 or not 3 <= e < n or not 0 < d < n:
+        return False
+    if (d * e) % math.lcm(p - 1, q - 1) != 1:
+        return False
+    if numbers.dmp1 != d % (p - 1) or numbers.dmq1 != d % (q - 1) or (numbers.iqmp * q) % p != 1:
+        return False
+    return pow(2, p - 1, p) == 1 and pow(2, q - 1, q) == 1
 
 
 def _pem_bytes(content: str, field_name: str) -> bytes:
@@ -82,7 +108,8 @@ def _parse(pem: bytes, passphrase: str | None, field_name: str) -> LoadedKey:
         )
     password = passphrase.encode() if (encrypted and passphrase) else None
     try:
-        key = load_pem_private_key(pem, password=password)
+        # Checked below, by check_rsa_numbers (see the module docstring).
+        key = load_pem_private_key(pem, password=password, unsafe_skip_rsa_key_validation=True)
     except TypeError:
         raise SpcsConfigError(
             "extra.private_key_passphrase", "a passphrase is set but the private key is not encrypted; clear it"
@@ -100,6 +127,10 @@ def _parse(pem: bytes, passphrase: str | None, field_name: str) -> LoadedKey:
     if key.key_size < MIN_RSA_BITS:
         raise SpcsConfigError(
             field_name, f"RSA key has {key.key_size} bits; Snowflake requires at least {MIN_RSA_BITS}"
+        )
+    if not check_rsa_numbers(key.private_numbers()):
+        raise SpcsConfigError(
+            field_name, "the RSA key is damaged (its numbers do not belong together); export it again"
         )
     return LoadedKey(private_key=key, fingerprint=public_key_fingerprint(key), bits=key.key_size)
 

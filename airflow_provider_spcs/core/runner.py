@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from airflow_provider_spcs.core.effects import Blocking, Coalesced, Effect, GetToken, Send, Sleep, Steps
+from airflow_provider_spcs.core.offload import in_thread
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.core.clients import ClientPool
@@ -90,14 +91,15 @@ class Runner:
 
     async def _ado(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
-            return await self.clients.aclient().send(self._with_timeout(effect.request))
+            client = await self.clients.aclient_ready()
+            return await client.send(self._with_timeout(effect.request))
         if isinstance(effect, GetToken):
             return await self.atoken(effect.audience, effect.reject)
         if isinstance(effect, Sleep):
             await asyncio.sleep(effect.seconds)
             return None
         if isinstance(effect, Blocking):
-            return await asyncio.to_thread(effect.fn)
+            return await in_thread(effect.fn)
         if isinstance(effect, Coalesced):
             return await self.process.reads.aget(effect.key, effect.fresh_for, lambda: self.arun(effect.read()))
         raise TypeError(f"unknown effect {effect!r}")

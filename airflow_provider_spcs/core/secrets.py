@@ -9,6 +9,12 @@ sends it to the supervisor), so a thousand hooks reading the same connection mus
 same key a thousand times. What is remembered is a SHA-256 digest per sink, never the value: the
 masker is the only place that holds it.
 
+Registering takes milliseconds of CPU and, in the triggerer, a round trip to the supervisor, so
+steps announce a secret with :func:`announce`: the async driver registers it in a worker thread
+and goes on only once it is registered, so no secret is used before the masker knows it, and the
+event loop never runs a sink. A sink that waits for the loop (Airflow's, telling the triggerer's
+supervisor) therefore cannot wait on a loop that waits on it.
+
 Airflow resets its masker only in the task supervisor, before a task starts (provider code does not
 run there). Anything else that resets the masker in a process where secrets were already reported
 must call :func:`forget_reported_secrets`, or those secrets would not be registered again.
@@ -19,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+
+from airflow_provider_spcs.core.effects import Blocking, Steps
 
 SecretSink = Callable[[str], object]
 
@@ -53,8 +61,12 @@ class SecretSinks:
 
     def __init__(self) -> None:
         self._sinks: dict[SecretSink, set[bytes]] = {}
-        # Held while sinks run too: nobody returns from reporting a value before it is registered.
-        self._lock = threading.RLock()
+        # Guards the sinks and what each heard; never held while a sink runs, so a look at what is
+        # registered (unheard, and report's fast path) never waits for a sink at work.
+        self._lock = threading.Lock()
+        # Held while sinks run: one registration at a time (Airflow's masker is not thread-safe),
+        # and nobody returns from reporting a value before it is registered.
+        self._running = threading.RLock()
 
     def add(self, sink: SecretSink) -> None:
         """Register ``sink`` (idempotent); it hears every value reported from now on."""
@@ -72,20 +84,31 @@ class SecretSinks:
             for seen in self._sinks.values():
                 seen.clear()
 
+    def _todo(self, digest: bytes) -> list[tuple[SecretSink, set[bytes]]]:
+        with self._lock:
+            return [(sink, seen) for sink, seen in self._sinks.items() if digest not in seen]
+
+    def unheard(self, value: str | None) -> bool:
+        """Whether some sink has not heard ``value`` yet (or is hearing it now); never blocks on a sink."""
+        return bool(value) and bool(self._todo(_digest(value or "")))
+
     def report(self, value: str | None) -> None:
         """Announce ``value`` to every sink that has not heard it; empty values are ignored."""
         if not value:
             return
         digest = _digest(value)
-        with self._lock:
-            todo = [(sink, seen) for sink, seen in self._sinks.items() if digest not in seen]
+        if not self._todo(digest):
+            return
+        with self._running:
+            todo = self._todo(digest)  # again: another caller may have registered it meanwhile
             if not todo:
                 return
             fragments = secret_fragments(value)
             for sink, seen in todo:
                 for item in fragments:
                     sink(item)
-                seen.add(digest)  # only once the sink took every fragment
+                with self._lock:
+                    seen.add(digest)  # only once the sink took every fragment
 
 
 SINKS = SecretSinks()
@@ -119,3 +142,14 @@ def report_secret(value: str | None) -> None:
     :param value: the secret (key text, passphrase, token...). Never logged or stored here.
     """
     SINKS.report(value)
+
+
+def announce(value: str | None) -> Steps[None]:
+    """Steps that report ``value`` (as :func:`report_secret`) before going on.
+
+    Nothing to do when every sink heard it already; otherwise the report is a
+    :class:`~airflow_provider_spcs.core.effects.Blocking` effect, so the async driver runs it in a
+    worker thread (see the module docstring) and the sync driver at once.
+    """
+    if SINKS.unheard(value):
+        yield Blocking(lambda: SINKS.report(value))

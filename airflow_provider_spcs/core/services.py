@@ -1,4 +1,4 @@
-"""Service and job-service statuses, the one decision every waiter shares, and one look as steps.
+"""The one decision every waiter on a service shares, and one look at a service as steps.
 
 The sensor's ``poke``, the operators' waits and the trigger loop all run :func:`observe_service`
 (read the status, :func:`decide`, read endpoints or containers when the decision needs them), so
@@ -6,6 +6,8 @@ The sensor's ``poke``, the operators' waits and the trigger loop all run :func:`
 SERVICE`` (see the protocol reference, section 7.3). A status this module does not know is a
 failure, never "keep waiting": waiting on something we cannot interpret only hides the problem
 until the deadline. Repeating a look until it is final is :func:`~.polling.poll_until_final`.
+The statuses themselves, and reading them from user input, are in :mod:`.statuses` (re-exported
+here).
 """
 
 from __future__ import annotations
@@ -19,40 +21,12 @@ from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.effects import Steps
 from airflow_provider_spcs.core.endpoints import endpoints_ready
 from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsError
-
-
-class ServiceStatus(enum.StrEnum):
-    """A status reported by ``DESCRIBE SERVICE`` for a service or a job service."""
-
-    PENDING = "PENDING"
-    RUNNING = "RUNNING"
-    DONE = "DONE"
-    FAILED = "FAILED"
-    SUSPENDING = "SUSPENDING"
-    SUSPENDED = "SUSPENDED"
-    DELETING = "DELETING"
-    DELETED = "DELETED"
-    INTERNAL_ERROR = "INTERNAL_ERROR"
-    CANCELLING = "CANCELLING"
-    CANCELLED = "CANCELLED"
-
-
-S = ServiceStatus
-
-#: Statuses that do not change on their own.
-TERMINAL_STATUSES: frozenset[ServiceStatus] = frozenset(
-    {S.DONE, S.FAILED, S.SUSPENDED, S.DELETED, S.INTERNAL_ERROR, S.CANCELLED}
-)
-#: Statuses on the way to a terminal one, and where each leads.
-STOPPING_STATUSES: Mapping[ServiceStatus, ServiceStatus] = {
-    S.SUSPENDING: S.SUSPENDED,
-    S.DELETING: S.DELETED,
-    S.CANCELLING: S.CANCELLED,
-}
-#: Statuses of a service that is starting or up.
-ACTIVE_STATUSES: frozenset[ServiceStatus] = frozenset({S.PENDING, S.RUNNING})
-#: What a job service ends in when it worked, and when it did not.
-JOB_SUCCESS_STATUSES: frozenset[ServiceStatus] = frozenset({S.DONE})
+from airflow_provider_spcs.core.statuses import ACTIVE_STATUSES as ACTIVE_STATUSES
+from airflow_provider_spcs.core.statuses import JOB_SUCCESS_STATUSES as JOB_SUCCESS_STATUSES
+from airflow_provider_spcs.core.statuses import STOPPING_STATUSES as STOPPING_STATUSES
+from airflow_provider_spcs.core.statuses import TERMINAL_STATUSES as TERMINAL_STATUSES
+from airflow_provider_spcs.core.statuses import ServiceStatus as ServiceStatus
+from airflow_provider_spcs.core.statuses import parse_statuses as parse_statuses
 
 
 class Outcome(enum.StrEnum):
@@ -76,21 +50,6 @@ class Decision:
     def final(self) -> bool:
         """True when the waiter should stop polling."""
         return self.outcome is not Outcome.WAIT
-
-
-def parse_statuses(values: str | Iterable[str], *, field: str) -> frozenset[ServiceStatus]:
-    """Turn user input (``"RUNNING"`` or ``["running", "DONE"]``) into statuses.
-
-    :param values: one status or several, any case.
-    :param field: the parameter name, used in the error message.
-    :raises ValueError: for an empty set or an unknown status name.
-    """
-    raw = [values] if isinstance(values, str) else list(values)
-    known = {s.value for s in ServiceStatus}
-    wrong = sorted(v for v in raw if str(v).strip().upper() not in known)
-    if wrong or not raw:
-        raise ValueError(f"{field}: expected one or more of {sorted(known)}, got {raw!r}")
-    return frozenset(ServiceStatus(str(v).strip().upper()) for v in raw)
 
 
 def failure_statuses(

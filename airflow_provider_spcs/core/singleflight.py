@@ -6,12 +6,19 @@ own: threads block on a ``concurrent.futures.Future``, tasks of another event lo
 own loop await a plain asyncio future (a thousand triggers waiting on one shared listing must not
 cost a thousand cross-thread wake-ups). The token cache, the shared connection settings and the
 coalesced reads are all built on it.
+
+Waiting tasks do not all resume in the loop iteration their flight lands in: they take turns, at
+most :data:`RESUME_BATCH` per iteration (:class:`_Turns`). A thousand status triggers waiting on one
+shared listing each still have their own work to do with it (a decision, a log line, the next
+sleep); done in one iteration, that is a stall of the whole loop as long as all of it together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -21,8 +28,53 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
+RESUME_BATCH = 50
+"""Waiting tasks of one event loop that resume per loop iteration once their flight has landed."""
+
+
 class _Abandoned(Exception):
     """The fetching caller was cancelled; waiters should fetch for themselves."""
+
+
+class _Turns:
+    """Hands out turns to resume, :data:`RESUME_BATCH` per iteration of one event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._releasing = False
+
+    def take(self) -> asyncio.Future[None]:
+        """A future that is done when it is the caller's turn (this iteration's, or a later one)."""
+        turn: asyncio.Future[None] = self._loop.create_future()
+        self._waiting.append(turn)
+        if not self._releasing:
+            self._releasing = True
+            self._loop.call_soon(self._release)
+        return turn
+
+    def _release(self) -> None:
+        for _ in range(min(RESUME_BATCH, len(self._waiting))):
+            turn = self._waiting.popleft()
+            if not turn.done():  # a cancelled waiter gave its turn up
+                turn.set_result(None)
+        if self._waiting:
+            self._loop.call_soon(self._release)
+        else:
+            self._releasing = False
+
+
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = weakref.WeakKeyDictionary()
+_turns_lock = threading.Lock()
+
+
+async def _take_turn() -> None:
+    loop = asyncio.get_running_loop()
+    with _turns_lock:
+        turns = _turns.get(loop)
+        if turns is None:
+            turns = _turns[loop] = _Turns(loop)
+    await turns.take()
 
 
 @dataclass
@@ -106,9 +158,14 @@ class SingleFlight(Generic[K, V]):
                 waited = here if here is not None else asyncio.wrap_future(flight.done)
                 try:
                     # shield: a cancelled waiter must not cancel the shared fetch for everyone else.
-                    return await asyncio.shield(waited)
+                    value = await asyncio.shield(waited)
                 except _Abandoned:
                     continue
+                except Exception:
+                    await _take_turn()
+                    raise
+                await _take_turn()
+                return value
             try:
                 value = await fetch()
             except BaseException as exc:

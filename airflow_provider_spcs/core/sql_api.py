@@ -19,7 +19,7 @@ import httpx
 from airflow_provider_spcs.core.auth import authorized_send
 from airflow_provider_spcs.core.booleans import parse_boolean
 from airflow_provider_spcs.core.credentials import SQL
-from airflow_provider_spcs.core.effects import Sleep, Steps
+from airflow_provider_spcs.core.effects import Blocking, Sleep, Steps
 from airflow_provider_spcs.core.errors import SpcsApiError, SpcsSqlError, SpcsTimeoutError
 from airflow_provider_spcs.core.retry import RETRY_STATUSES, RetryPolicy, send_with_retries
 from airflow_provider_spcs.core.version import USER_AGENT
@@ -108,6 +108,24 @@ def convert_cell(value: Any, column_type: str, scale: int | None = None) -> Any:
     except (ValueError, ArithmeticError, OverflowError):
         log.debug("SQL API cell %r is not a valid %s; kept as text", value, column_type)
         return value
+
+
+#: Cells converted where the steps run, at most; a larger result (a listing of a thousand services)
+#: is converted in a worker thread by the async driver: tens of milliseconds of CPU, which on the
+#: event loop would hold up every other task.
+CONVERT_INLINE_CELLS = 2_000
+
+
+def _convert_rows(rows: list[list[Any]], types: list[tuple[str, int | None]]) -> list[list[Any]]:
+    return [[convert_cell(cell, *types[i]) if i < len(types) else cell for i, cell in enumerate(row)] for row in rows]
+
+
+def _converted(rows: list[list[Any]], types: list[tuple[str, int | None]]) -> Steps[list[list[Any]]]:
+    """``rows`` with every cell converted (:func:`convert_cell`); off the event loop when there are many."""
+    if len(rows) * max(1, len(types)) <= CONVERT_INLINE_CELLS:
+        return _convert_rows(rows, types)
+    converted: list[list[Any]] = yield Blocking(lambda: _convert_rows(rows, types))
+    return converted
 
 
 def _headers() -> dict[str, str]:
@@ -222,6 +240,6 @@ def execute(
         part = yield from send_with_retries(_get(url, params), policy, send=send)
         rows.extend(raise_for_sql_response(part).get("data") or [])
     types = [(str(col.get("type") or "text"), col.get("scale")) for col in row_type]
-    rows = [[convert_cell(cell, *types[i]) if i < len(types) else cell for i, cell in enumerate(row)] for row in rows]
+    rows = yield from _converted(rows, types)
     log.debug("SQL API statement %s: %d row(s), %d partition(s), %d poll(s)", handle, len(rows), len(partitions), polls)
     return StatementResult(columns=columns, rows=rows, statement_handle=handle, raw=payload)

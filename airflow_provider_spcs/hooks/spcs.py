@@ -11,7 +11,6 @@ parsing) are imported only when first used.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from airflow.sdk import BaseHook
 
 from airflow_provider_spcs.core import statements
+from airflow_provider_spcs.core.offload import import_in_thread, in_thread
 from airflow_provider_spcs.core.secrets import add_secret_sink
 
 if TYPE_CHECKING:
@@ -40,6 +40,23 @@ __all__ = ["SpcsHook"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+#: What the async methods import on first use, imported in a worker thread by a hook's first async
+#: call in a process (see :mod:`airflow_provider_spcs.core.offload`): on the triggerer's event
+#: loop, these imports of a first trigger would stall every other trigger.
+_ASYNC_PATH = (
+    "httpx",
+    "jwt",
+    "airflow_provider_spcs.core.process",
+    "airflow_provider_spcs.core.config",
+    "airflow_provider_spcs.core.credentials",
+    "airflow_provider_spcs.core.runner",
+    "airflow_provider_spcs.core.ingress",
+    "airflow_provider_spcs.core.sql_api",
+    "airflow_provider_spcs.core.services",
+    "airflow_provider_spcs.core.polling",
+    "airflow_provider_spcs.core.listing",
+)
 
 
 def _mask(value: str) -> None:
@@ -122,14 +139,16 @@ class SpcsHook(BaseHook):
     async def aget_config(self) -> SpcsConfig:
         """Async twin of :meth:`get_config`; the connection lookup does not block the event loop."""
         if self._config is None:
+            await import_in_thread(_ASYNC_PATH)
             self._config = await self.process.connections.aget(self.spcs_conn_id, self._aconnection, self._config_of)
         return self._config
 
     async def _aconnection(self) -> Any:
-        getter = getattr(type(self), "aget_connection", None)
-        if getter is not None:
-            return await getter(self.spcs_conn_id)
-        return await asyncio.to_thread(self.get_connection, self.spcs_conn_id)  # pragma: no cover - older SDKs
+        # The synchronous lookup, in a worker thread: Airflow's aget_connection would do its part on
+        # the event loop (a first import of its connection model, registering the password and
+        # extras with the masker, which recompiles every pattern it has); in the thread the same
+        # request reaches the triggerer's supervisor without holding up the loop.
+        return await in_thread(self.get_connection, self.spcs_conn_id)
 
     @staticmethod
     def _config_of(conn: Any) -> SpcsConfig:
@@ -176,7 +195,7 @@ class SpcsHook(BaseHook):
             with self._lock:
                 self._runner = self._runner or known
             return self._runner
-        return await asyncio.to_thread(self._build_runner, config)
+        return await in_thread(self._build_runner, config)
 
     @property
     def _policy(self) -> RetryPolicy:
@@ -475,7 +494,7 @@ class SpcsHook(BaseHook):
         The event loop's shared HTTP client stays open for other hooks; it closes when the loop shuts down.
         """
         if self._session is not None:
-            await asyncio.to_thread(self._session.close)
+            await in_thread(self._session.close)
 
     # legacy connection form (Airflow 3.0/3.1; 3.2+ reads conn-fields from provider info) ---------
     @classmethod

@@ -20,6 +20,7 @@ from typing import Any
 
 from airflow_provider_spcs.testing.airflow_connections import DEFAULT_CONN_ID, AuthMethod
 from airflow_provider_spcs.testing.control.private_files import write_private_file
+from airflow_provider_spcs.testing.control.secret_record import SecretRecord
 from airflow_provider_spcs.testing.control.service_requests import (
     RequestError,
     ServiceDefinition,
@@ -51,13 +52,17 @@ ECHO_SERVICE can be scripted too). Keys:
   message, exit_code   the failure's container message and exit code (status FAILED or fail_after_*)
   endpoints            names joined by '+', NAME:private for a private one (default: echo)
   containers           names joined by '+' (default: main)
+  handler              what the public endpoints answer: echo (default: the request as JSON),
+                       paginated, paginated:ITEMS or paginated:ITEMS:PAGE_SIZE (25 items, 10 a page)
+  latency              seconds the service takes to answer each request (default 0)
 A message may contain commas; a comma starts a new KEY=VALUE only before a known key.
 
 examples:
-  # one service PENDING for 3 looks, one that crashes after 2
+  # one service PENDING for 3 looks, one that crashes after 2, a slow paginated API
   {_PROG} --port 8765 \\
       --service BATCH_SERVICE:pending_polls=3 \\
-      --service 'FLAKY_SERVICE:fail_after_polls=2,message=OOMKilled: out of memory,exit_code=137'
+      --service 'FLAKY_SERVICE:fail_after_polls=2,message=OOMKilled: out of memory,exit_code=137' \\
+      --service CATALOG_SERVICE:endpoints=api,handler=paginated:25:10,latency=2
 
   # hand everything to a harness through files
   {_PROG} --connections-file /tmp/spcs/connections.json \\
@@ -68,7 +73,7 @@ examples:
   curl -X POST http://127.0.0.1:8765/_emulator/services/BATCH_SERVICE/fail -d '{{"message": "boom"}}'
 
 Admin routes (JSON): GET|POST /_emulator/services, GET|DELETE /_emulator/services/NAME,
-POST /_emulator/services/NAME/(pending|fail|suspend|resume|status), POST /_emulator/session_token_file,
+POST /_emulator/services/NAME/(pending|fail|suspend|resume|status|latency), POST /_emulator/session_token_file,
 GET /_emulator/stats. Their answers never hold a credential. See the emulator page of the docs.
 """
 
@@ -135,6 +140,13 @@ def _parser() -> argparse.ArgumentParser:
         "and OAuth access tokens (default 3600)",
     )
     parser.add_argument(
+        "--record-secrets",
+        metavar="PATH",
+        help="write every credential the emulator holds or issues there (mode 0600, one JSON string a "
+        "line): the default user's key, PAT and password, the OAuth client secret, then each token as it "
+        "is minted; for tests that scan logs for secrets",
+    )
+    parser.add_argument(
         "--ready-file",
         metavar="PATH",
         help="once serving, write {account, account_url, pid} there (no credentials); removed on exit",
@@ -176,7 +188,11 @@ def _describe(emulator: SpcsEmulator, args: argparse.Namespace) -> None:
         print(f"  {service.qualified_name}: {service.status}", file=err)
         for endpoint in public:
             print(f"    {endpoint.name}: {endpoint.ingress_url}", file=err)
-    for label, path in (("connections", args.connections_file), ("token file", args.token_file)):
+    for label, path in (
+        ("connections", args.connections_file),
+        ("token file", args.token_file),
+        ("secrets record", args.record_secrets),
+    ):
         if path:
             print(f"  {label}: {os.path.abspath(path)}", file=err)
     if not _is_loopback(args.host):
@@ -210,11 +226,19 @@ def main(argv: list[str] | None = None) -> int:
     for definition in args.service:
         definition.create(emulator)
     rotator: TokenFileRotator | None = None
+    record: SecretRecord | None = None
     try:
         emulator.start()
     except OSError as exc:
         raise SystemExit(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     try:
+        if args.record_secrets:
+            known = (emulator.private_key_pem, emulator.pat, emulator.password, emulator.oauth_client_secret)
+            try:
+                record = SecretRecord(args.record_secrets, known)
+            except OSError as exc:
+                raise SystemExit(f"error: --record-secrets {args.record_secrets}: {exc.strerror or exc}") from None
+            emulator.state.issuer.observers.append(record.add)
         if args.token_file:
             emulator.session_token_path = os.path.abspath(args.token_file)
             rotator = TokenFileRotator(emulator.session_token_file, rotation_interval(args.token_lifetime))
@@ -236,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if rotator is not None:
             rotator.stop()
+        if record is not None:
+            record.close()
         if args.ready_file and os.path.lexists(args.ready_file):
             os.unlink(args.ready_file)
         emulator.stop()

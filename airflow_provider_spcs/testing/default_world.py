@@ -109,6 +109,6 @@ def restore_default_world(world: World) -> bool:
     echo = service.endpoint("echo")
     if echo is not None:
         echo.is_public, echo.port, echo.protocol = True, 8080, "HTTP"
-        echo.provisioned, echo.provision_after_polls, echo.polls = True, 0, 0
+        echo.provisioned, echo.provision_after_polls, echo.polls, echo.latency = True, 0, 0, 0.0
     add_default_service(world, echo)
     return True

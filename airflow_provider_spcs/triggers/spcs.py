@@ -5,9 +5,13 @@ Rules every trigger here follows:
 * ``serialize()`` returns plain values only: the connection id, names, statuses, request parts and an
   absolute ``deadline`` (epoch seconds), so a triggerer restart neither resets the clock nor ever
   writes a token, key or password to the metadata database.
-* The hook (and with it every credential) is rebuilt inside ``run()``; all I/O is awaited, so the
-  event loop never blocks. Triggers in one triggerer share the hook layer's process-wide token
-  cache, so a hundred of them cost one token exchange, not a hundred.
+* The hook (and with it every credential) is rebuilt inside ``run()``; all I/O is awaited and
+  every blocking or CPU-heavy step (imports, reading the connection, key parsing, registering
+  secrets with the masker, the TLS context) runs in a worker thread
+  (:mod:`airflow_provider_spcs.core.offload`), so the event loop never blocks. Airflow imports
+  this module and builds the triggers on the loop: the module itself imports only what the
+  classes need. Triggers in one triggerer share the hook layer's process-wide token cache, so a
+  hundred of them cost one token exchange, not a hundred.
 * The status decision is :func:`airflow_provider_spcs.core.services.observe_service`, the same
   steps the sensor and the operators run on the worker, repeated by the same
   :func:`~airflow_provider_spcs.core.polling.poll_until_final`. Status triggers on services of one schema share one
@@ -26,15 +30,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_spcs.core import statements
-from airflow_provider_spcs.core.errors import SpcsError
-from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, Observation, ServiceWait, parse_statuses
-from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent, ServiceEvent
+from airflow_provider_spcs.core.offload import import_in_thread
+from airflow_provider_spcs.core.statuses import JOB_SUCCESS_STATUSES, parse_statuses
 
 if TYPE_CHECKING:
+    from airflow_provider_spcs.core.errors import SpcsError
+    from airflow_provider_spcs.core.services import Observation
     from airflow_provider_spcs.hooks.spcs import SpcsHook
+    from airflow_provider_spcs.triggers.events import ResponseEvent, ServiceEvent
 
-EventT = TypeVar("EventT", ServiceEvent, ResponseEvent)
+EventT = TypeVar("EventT", "ServiceEvent", "ResponseEvent")
+
+#: What ``run()`` needs beyond this module, imported in a worker thread by the first trigger of a
+#: process: Airflow imports this module and builds each trigger on the event loop, so the module
+#: imports only what the classes need, and the hook layer behind it loads the rest the same way.
+_RUNTIME = ("airflow_provider_spcs.hooks.spcs", "airflow_provider_spcs.triggers.events")
 
 #: How long ``on_kill`` cleanup may take before we give up (the triggerer also bounds it).
 CLEANUP_TIMEOUT = 20.0
@@ -52,6 +62,9 @@ async def _with_hook(
     conn_id: str, work: Callable[[SpcsHook], Awaitable[EventT]], failed: Callable[[SpcsError], EventT]
 ) -> EventT:
     """``work`` with a hook built here and closed after; an error becomes ``failed(error)``'s event."""
+    await import_in_thread(_RUNTIME)
+    from airflow_provider_spcs.core.errors import SpcsError
+
     hook = _new_hook(conn_id)
     try:
         return await work(hook)
@@ -117,11 +130,19 @@ class SpcsServiceStatusTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until final; yield one :class:`ServiceEvent` payload."""
-        event = await _with_hook(self.spcs_conn_id, self._wait, lambda exc: ServiceEvent.from_error(self.service, exc))
+        event = await _with_hook(self.spcs_conn_id, self._wait, self._failed)
         self.log.info("Service %s: %s (%s)", self.service, event.status.value, event.message)
         yield TriggerEvent(event.to_payload())  # type: ignore[no-untyped-call]
 
+    def _failed(self, error: SpcsError) -> ServiceEvent:
+        from airflow_provider_spcs.triggers.events import ServiceEvent
+
+        return ServiceEvent.from_error(self.service, error)
+
     async def _wait(self, hook: SpcsHook) -> ServiceEvent:
+        from airflow_provider_spcs.core.services import ServiceWait
+        from airflow_provider_spcs.triggers.events import ServiceEvent
+
         wait = ServiceWait.of(
             self.service,
             self.target_statuses,
@@ -189,6 +210,10 @@ class SpcsJobTrigger(SpcsServiceStatusTrigger):
         """Drop the job service we started: the user no longer wants it running."""
         if not self.drop_on_kill:
             return
+        await import_in_thread(_RUNTIME)
+        from airflow_provider_spcs.core import statements
+        from airflow_provider_spcs.core.errors import SpcsError
+
         hook = _new_hook(self.spcs_conn_id)
         try:
             await asyncio.wait_for(hook.arun_sql(statements.drop_service(self.service)), CLEANUP_TIMEOUT)
@@ -260,11 +285,19 @@ class SpcsEndpointTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Send the request; yield one :class:`ResponseEvent` payload."""
-        event = await _with_hook(self.spcs_conn_id, self._send, lambda exc: ResponseEvent.from_error(self.url, exc))
+        event = await _with_hook(self.spcs_conn_id, self._send, self._failed)
         event = dataclasses.replace(event, carry=self.carry)
         yield _ResponseTriggerEvent(payload=event.to_payload())
 
+    def _failed(self, error: SpcsError) -> ResponseEvent:
+        from airflow_provider_spcs.triggers.events import ResponseEvent
+
+        return ResponseEvent.from_error(self.url, error)
+
     async def _send(self, hook: SpcsHook) -> ResponseEvent:
+        from airflow_provider_spcs.core.errors import SpcsError
+        from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent
+
         remaining = None if self.deadline is None else self.deadline - time.time()
         if remaining is not None and remaining <= 0:
             return ResponseEvent(EventStatus.TIMEOUT, self.url, message="deadline passed before the request")

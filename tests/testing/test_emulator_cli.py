@@ -16,6 +16,7 @@ import pytest
 from emu_helpers import query_rows
 
 from airflow_provider_spcs.testing.__main__ import main
+from airflow_provider_spcs.testing.control.secret_record import read_secret_record
 
 CLI = [sys.executable, "-m", "airflow_provider_spcs.testing"]
 
@@ -163,6 +164,41 @@ def test_cli_flags_and_admin_routes_script_services_seen_through_the_sql_api(
         assert secret not in stderr
 
 
+def test_record_secrets_holds_every_credential_and_each_token_as_it_is_minted(
+    tmp_path: Path, http: httpx.Client
+) -> None:
+    record = tmp_path / "secrets"
+    connections_file = tmp_path / "connections.json"
+    cli = Cli(tmp_path, "--record-secrets", str(record), "--connections-file", str(connections_file))
+    try:
+        url = cli.wait_ready()["account_url"]
+        assert record.stat().st_mode & 0o777 == 0o600
+        connections = json.loads(connections_file.read_text())
+        key_pair, pat = connections["snowflake_spcs_default"], connections["snowflake_spcs_pat"]
+        before = read_secret_record(record)
+        assert key_pair["extra"]["private_key_content"] in before
+        assert pat["extra"]["token"] in before
+        assert connections["snowflake_spcs_password"]["password"] in before
+        assert connections["snowflake_spcs_oauth"]["extra"]["oauth_client_secret"] in before
+        host = http.get(f"{url}/_emulator/info").json()["services"][0]["endpoints"][0]["ingress_url"]
+        exchanged = http.post(
+            f"{url}/oauth/token",
+            data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+                "subject_token": pat["extra"]["token"],
+                "subject_token_type": "programmatic_access_token",
+                "scope": host.removeprefix("http://"),
+            },
+        )
+        assert exchanged.status_code == 200, exchanged.text
+        assert read_secret_record(record)[len(before) :] == [exchanged.text.strip()]
+        services = http.get(f"{url}/_emulator/services").text
+        assert not any(secret in services for secret in read_secret_record(record))  # never in an answer
+    finally:
+        assert cli.stop() == 0
+    assert f"secrets record: {record}" in cli.output()[1]
+
+
 def test_cli_connections_file_loads_as_airflow_connections(tmp_path: Path) -> None:
     from airflow.secrets.local_filesystem import load_connections_dict
 
@@ -207,7 +243,7 @@ def test_help_lists_every_flag_with_examples(capsys: pytest.CaptureFixture[str])
     ):
         assert flag in text
     assert "examples:" in text
-    assert "/_emulator/services/NAME/(pending|fail|suspend|resume|status)" in text
+    assert "/_emulator/services/NAME/(pending|fail|suspend|resume|status|latency)" in text
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from airflow_provider_spcs.testing.handlers import Handler
 from airflow_provider_spcs.testing.model.long_running import Service
 from airflow_provider_spcs.testing.model.service_base import BaseService
 from airflow_provider_spcs.testing.model.service_endpoints import EndpointLike
@@ -35,6 +36,10 @@ class EmulatorControl(Protocol):
 
     def drop_service(self, name: str, database: str | None = None, schema: str | None = None) -> BaseService:
         """Drop a service and stop serving its endpoints; ``KeyError`` if there is none."""
+        ...
+
+    def set_handler(self, service: str, endpoint: str, handler: Handler | None) -> None:
+        """Serve ``endpoint`` of ``service`` with ``handler`` (``None``: the echo handler)."""
         ...
 
     def session_token_file(self, user: str | None = None) -> str:

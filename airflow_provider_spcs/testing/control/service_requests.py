@@ -5,9 +5,10 @@ fields, with the same meaning and the same error texts:
 
 * :class:`ServiceDefinition`: a long-running service to add (``name``, ``database``, ``schema``,
   ``endpoints``, ``containers``, ``status``, ``pending_polls``/``pending_seconds``,
-  ``fail_after_polls``/``fail_after_seconds``, ``message``, ``exit_code``);
+  ``fail_after_polls``/``fail_after_seconds``, ``message``, ``exit_code``, and what its public
+  endpoints answer: ``handler``, ``latency``);
 * :class:`ServiceScript`: what to do to an existing service (``pending``, ``fail``, ``suspend``,
-  ``resume``, ``status``).
+  ``resume``, ``status``, ``latency``).
 
 Every problem raises :class:`RequestError`, whose text names the field and what it accepts.
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from airflow_provider_spcs.testing.control.emulator_control import EmulatorControl
+from airflow_provider_spcs.testing.handlers import Handler, echo_handler, paginated_handler
 from airflow_provider_spcs.testing.model.long_running import Service
 from airflow_provider_spcs.testing.model.names import DEFAULT_DATABASE, DEFAULT_SCHEMA
 from airflow_provider_spcs.testing.model.service_base import SERVICE_STATUSES, BaseService
@@ -32,7 +34,7 @@ INITIAL_STATUSES = ("RUNNING", "PENDING", "SUSPENDED", "FAILED")
 SCRIPTABLE_STATUSES = tuple(sorted(SERVICE_STATUSES - {"DELETED", "DELETING"}))
 """Statuses the ``status`` script sets directly (drop a service with ``DELETE`` instead)."""
 
-ScriptAction = Literal["pending", "fail", "suspend", "resume", "status"]
+ScriptAction = Literal["pending", "fail", "suspend", "resume", "status", "latency"]
 SCRIPT_ACTIONS: tuple[ScriptAction, ...] = get_args(ScriptAction)
 
 SERVICE_FIELDS = (
@@ -48,6 +50,8 @@ SERVICE_FIELDS = (
     "fail_after_seconds",
     "message",
     "exit_code",
+    "handler",
+    "latency",
 )
 _SCRIPT_FIELDS: dict[ScriptAction, tuple[str, ...]] = {
     "pending": ("polls", "seconds"),
@@ -55,12 +59,15 @@ _SCRIPT_FIELDS: dict[ScriptAction, tuple[str, ...]] = {
     "suspend": (),
     "resume": (),
     "status": ("status",),
+    "latency": ("seconds", "endpoint"),
 }
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,254}")
 _ENDPOINT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")
 _CONTAINER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
 _MAX_MESSAGE = 2000
+MAX_LATENCY = 600.0
+"""Longest ``latency`` a service may be given, in seconds."""
 
 
 class RequestError(ValueError):
@@ -147,6 +154,45 @@ class _Fields:
         raise RequestError(f"{key} must be a list of names (JSON array of strings, or names joined by '+')")
 
 
+@dataclass(frozen=True)
+class HandlerChoice:
+    """What a service's public endpoints answer: ``echo`` (the request, as JSON) or ``paginated``
+    (``items`` numbers, ``page_size`` per page; see :func:`~airflow_provider_spcs.testing.handlers.paginated_handler`)."""
+
+    kind: Literal["echo", "paginated"] = "echo"
+    items: int = 25
+    page_size: int = 10
+
+    @classmethod
+    def parse(cls, text: str) -> HandlerChoice:
+        """``echo``, ``paginated``, ``paginated:ITEMS`` or ``paginated:ITEMS:PAGE_SIZE``."""
+        kind, *numbers = [part.strip() for part in text.strip().lower().split(":")]
+        wrong = RequestError(
+            f"handler must be echo, paginated, paginated:ITEMS or paginated:ITEMS:PAGE_SIZE "
+            f"(ITEMS >= 0, PAGE_SIZE >= 1), got {text!r}"
+        )
+        if kind == "echo" and not numbers:
+            return cls()
+        if kind != "paginated" or len(numbers) > 2 or not all(n.isdigit() for n in numbers):
+            raise wrong
+        items = int(numbers[0]) if numbers else cls.items
+        page_size = int(numbers[1]) if len(numbers) > 1 else cls.page_size
+        if page_size < 1:
+            raise wrong
+        return cls("paginated", items, page_size)
+
+    def build(self) -> Handler:
+        """The endpoint handler."""
+        return echo_handler if self.kind == "echo" else paginated_handler(self.items, page_size=self.page_size)
+
+
+def _latency(read: _Fields, key: str) -> float:
+    seconds = read.seconds(key)
+    if seconds > MAX_LATENCY:
+        raise RequestError(f"{key} must be at most {MAX_LATENCY:g} seconds, got {seconds:g}")
+    return seconds
+
+
 def _endpoints(items: list[str]) -> tuple[tuple[str, bool], ...]:
     endpoints: list[tuple[str, bool]] = []
     for item in items:
@@ -180,7 +226,8 @@ class ServiceDefinition:
     ``status`` is where it starts (default RUNNING). ``pending_polls``/``pending_seconds`` start it
     PENDING and make it RUNNING after that many polls or seconds, whichever comes first.
     ``fail_after_polls``/``fail_after_seconds`` keep the starting status that long, then fail it
-    with ``message`` and ``exit_code``; so do ``status=FAILED`` at once.
+    with ``message`` and ``exit_code``; so do ``status=FAILED`` at once. Its public endpoints
+    answer with ``handler`` after ``latency`` seconds.
     """
 
     name: str
@@ -195,6 +242,8 @@ class ServiceDefinition:
     fail_after_seconds: float = 0.0
     message: str = DEFAULT_FAILURE_MESSAGE
     exit_code: int = 1
+    handler: HandlerChoice = HandlerChoice()
+    latency: float = 0.0
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, object], where: str = "service") -> ServiceDefinition:
@@ -222,6 +271,7 @@ class ServiceDefinition:
             raise RequestError("message and exit_code describe a failure: give status FAILED or fail_after_*")
         endpoints = read.names("endpoints")
         containers = read.names("containers")
+        handler = read.text("handler")
         return cls(
             name=read.identifier("name"),
             database=read.identifier("database", DEFAULT_DATABASE),
@@ -235,6 +285,8 @@ class ServiceDefinition:
             fail_after_seconds=fail_after[1],
             message=read.text("message") or DEFAULT_FAILURE_MESSAGE,
             exit_code=read.exit_code("exit_code", 1),
+            handler=HandlerChoice.parse(handler) if handler is not None else cls.handler,
+            latency=_latency(read, "latency"),
         )
 
     def create(self, control: EmulatorControl) -> Service:
@@ -249,6 +301,11 @@ class ServiceDefinition:
             start_after_seconds=self.pending_seconds,
             status="RUNNING" if self.status == "FAILED" else self.status,
         )
+        for endpoint in service.endpoints:
+            endpoint.latency = self.latency
+            if endpoint.is_public:  # the echo handler is the default: a replaced service drops its own
+                handler = None if self.handler == HandlerChoice() else self.handler.build()
+                control.set_handler(service.qualified_name, endpoint.name, handler)
         if self.status == "FAILED":
             service.fail(self.message, self.exit_code)
         elif self.fail_after_polls or self.fail_after_seconds:
@@ -292,7 +349,8 @@ class ServiceScript:
     ``pending``: PENDING now, RUNNING after ``polls`` polls or ``seconds`` seconds (neither: until
     scripted again). ``fail``: FAILED with ``message`` and ``exit_code``, now or after
     ``after_polls`` polls / ``after_seconds`` seconds in the current status. ``suspend`` /
-    ``resume``: as ALTER SERVICE does. ``status``: set ``status`` directly.
+    ``resume``: as ALTER SERVICE does. ``status``: set ``status`` directly. ``latency``: the
+    service takes ``seconds`` to answer each request to ``endpoint`` (default: every endpoint).
     """
 
     action: ScriptAction
@@ -301,6 +359,7 @@ class ServiceScript:
     message: str = DEFAULT_FAILURE_MESSAGE
     exit_code: int = 1
     status: str = "RUNNING"
+    endpoint: str | None = None
 
     @classmethod
     def from_fields(cls, action: str, fields: Mapping[str, object]) -> ServiceScript:
@@ -319,6 +378,10 @@ class ServiceScript:
                 message=read.text("message") or DEFAULT_FAILURE_MESSAGE,
                 exit_code=read.exit_code("exit_code", 1),
             )
+        if name == "latency":
+            if not read.given("seconds"):
+                raise RequestError("action latency: seconds is required (0 answers at once)")
+            return cls(name, seconds=_latency(read, "seconds"), endpoint=read.text("endpoint"))
         if name == "status":
             status = read.status("status", SCRIPTABLE_STATUSES)
             if status is None:
@@ -334,6 +397,12 @@ class ServiceScript:
             service.fail_after(polls=self.polls, seconds=self.seconds, message=self.message, exit_code=self.exit_code)
         elif self.action == "status":
             service.set_status(self.status)
+        elif self.action == "latency":
+            chosen = [e for e in service.endpoints if self.endpoint is None or e.name.lower() == self.endpoint.lower()]
+            if not chosen:
+                raise RequestError(f"{service.qualified_name} has no endpoint {self.endpoint!r}", status=404)
+            for endpoint in chosen:
+                endpoint.latency = self.seconds
         elif not isinstance(service, Service):
             raise RequestError(
                 f"{service.qualified_name} is a job service; only long-running services {self.action}", status=409

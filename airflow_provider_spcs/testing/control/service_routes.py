@@ -49,7 +49,8 @@ def service_state(service: BaseService) -> dict[str, Any]:
         "compute_pool": service.compute_pool,
         "containers": list(service.containers),
         "endpoints": [
-            {"name": e.name, "is_public": e.is_public, "ingress_url": e.ingress_url} for e in service.endpoints
+            {"name": e.name, "is_public": e.is_public, "ingress_url": e.ingress_url, "latency": e.latency}
+            for e in service.endpoints
         ],
     }
 

@@ -16,7 +16,8 @@ class Endpoint:
 
     ``port`` is the *container* port (as in the spec). ``ingress_url`` is set by the emulator to
     the endpoint's local base URL (``http://127.0.0.1:<p>``); :meth:`.World.endpoint_for_port`
-    routes ingress requests by that URL's port.
+    routes ingress requests by that URL's port. ``latency`` is how many seconds the service takes
+    to answer each request (0: at once).
     """
 
     name: str
@@ -27,6 +28,7 @@ class Endpoint:
     provision_after_polls: int = 0
     provisioned: bool = True
     polls: int = 0
+    latency: float = 0.0
 
     def poll(self) -> bool:
         """Count one SHOW ENDPOINTS look and return whether it sees the endpoint provisioned.

@@ -17,6 +17,7 @@ through to the app).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from urllib.parse import quote
@@ -124,6 +125,8 @@ class IngressApp:
             {**scope, "headers": headers, MOUNTED_SECRETS_SCOPE_KEY: service.mounted_secrets()}, receive
         )
         handler = self.state.handlers.get((service.qualified_name, endpoint.name.lower()), echo_handler)
+        if endpoint.latency > 0:  # a slow service
+            await asyncio.sleep(endpoint.latency)
         try:
             response = await handler(forwarded)
         except Exception:

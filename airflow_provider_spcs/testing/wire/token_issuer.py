@@ -45,6 +45,8 @@ class TokenIssuer:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._secret = secrets.token_bytes(32)
         self._clock = clock
+        self.observers: list[Callable[[str], object]] = []
+        """Called with every token minted (``--record-secrets`` writes them down for a log scan)."""
 
     def mint(
         self,
@@ -73,7 +75,10 @@ class TokenIssuer:
             claims["scope"] = host
         if session_id is not None:
             claims["sid"] = session_id
-        return jwt.encode(claims, self._secret, algorithm="HS256")
+        token = jwt.encode(claims, self._secret, algorithm="HS256")
+        for observer in self.observers:
+            observer(token)
+        return token
 
     def peek(self, token: str) -> TokenClaims | None:
         """Decode ``token`` if it carries our signature (expired or not); ``None`` if it is foreign."""

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_spcs.testing.control.service_requests import (
+    HandlerChoice,
     RequestError,
     ServiceDefinition,
     ServiceScript,
@@ -41,6 +42,13 @@ class TestServiceOption:
         assert definition.message == "OOMKilled: out of memory, exit 137"
         assert (definition.fail_after_polls, definition.exit_code) == (2, 137)
 
+    def test_what_the_endpoints_answer_and_how_fast(self) -> None:
+        definition = parse_service_option("CATALOG:endpoints=api,handler=paginated:40:5,latency=1.5")
+        assert (definition.handler, definition.latency) == (HandlerChoice("paginated", 40, 5), 1.5)
+        assert parse_service_option("SVC:handler=paginated").handler == HandlerChoice("paginated", 25, 10)
+        assert parse_service_option("SVC:handler=paginated:3").handler == HandlerChoice("paginated", 3, 10)
+        assert parse_service_option("SVC:handler=echo").handler == HandlerChoice()
+
     def test_no_endpoints(self) -> None:
         assert parse_service_option("SVC:endpoints=").endpoints == ()
 
@@ -63,6 +71,11 @@ class TestServiceOption:
             ("SVC:status=SUSPENDED,fail_after_polls=1", "fail_after_* needs status RUNNING or PENDING"),
             ("SVC:message=boom", "message and exit_code describe a failure"),
             ("SVC:status=FAILED,exit_code=256", "exit_code must be a whole number from 0 to 255"),
+            ("SVC:handler=pages", "handler must be echo, paginated, paginated:ITEMS or paginated:ITEMS:PAGE_SIZE"),
+            ("SVC:handler=paginated:10:0", "handler must be echo, paginated"),
+            ("SVC:handler=echo:3", "handler must be echo, paginated"),
+            ("SVC:latency=fast", "latency must be a number of seconds >= 0"),
+            ("SVC:latency=601", "latency must be at most 600 seconds"),
         ],
     )
     def test_bad_options_say_what_is_wrong(self, text: str, fragment: str) -> None:
@@ -107,11 +120,15 @@ class TestScripts:
         )
         assert ServiceScript.from_fields("status", {"status": "done"}) == ServiceScript("status", status="DONE")
         assert ServiceScript.from_fields("suspend", {}) == ServiceScript("suspend")
+        assert ServiceScript.from_fields("latency", {"seconds": 2, "endpoint": "echo"}) == (
+            ServiceScript("latency", seconds=2.0, endpoint="echo")
+        )
 
     @pytest.mark.parametrize(
         ("action", "fields", "status", "fragment"),
         [
-            ("dance", {}, 404, "unknown action 'dance'; actions: pending, fail, suspend, resume, status"),
+            ("dance", {}, 404, "unknown action 'dance'; actions: pending, fail, suspend, resume, status, latency"),
+            ("latency", {}, 400, "action latency: seconds is required"),
             ("suspend", {"polls": 1}, 400, "action suspend: unknown field 'polls'; accepted fields: none"),
             ("pending", {"after_polls": 1}, 400, "accepted fields: polls, seconds"),
             ("status", {}, 400, "status is required"),

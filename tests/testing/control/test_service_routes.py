@@ -177,3 +177,23 @@ def test_no_admin_answer_holds_a_credential(spcs: SpcsEmulator, admin: Admin) ->
     for answer in admin.answers:
         for secret in secrets:
             assert secret not in answer
+
+
+def test_a_slow_paginated_service_and_slowing_down_an_existing_one(
+    spcs: SpcsEmulator, client: httpx.Client, admin: Admin
+) -> None:
+    fields = {"name": "catalog", "endpoints": ["api"], "handler": "paginated:3:2", "latency": 0.3}
+    state = admin.call("POST", "/services", fields, expect=201)
+    assert state["endpoints"][0]["latency"] == 0.3
+    api = state["endpoints"][0]["ingress_url"]
+    started = time.monotonic()
+    first = client.get(f"{api}/items", headers=snowflake_token(spcs.pat)).json()
+    waited = time.monotonic() - started
+    last = client.get(f"{api}/items", params={"page": 2}, headers=snowflake_token(spcs.pat)).json()
+    assert (first["items"], first["next_page"], last["items"], last["next_page"]) == ([0, 1], 2, [2], None)
+    assert waited >= 0.3  # the service took its time
+    echo = admin.call("POST", "/services/ECHO_SERVICE/latency", {"seconds": 0.2, "endpoint": "echo"})
+    assert [e["latency"] for e in echo["endpoints"]] == [0.2]
+    admin.call("POST", "/services/ECHO_SERVICE/latency", {"seconds": 1, "endpoint": "grpc"}, expect=404)
+    spcs.reset()
+    assert admin.call("GET", "/services/ECHO_SERVICE")["endpoints"][0]["latency"] == 0.0
