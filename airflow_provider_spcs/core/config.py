@@ -177,6 +177,7 @@ class SpcsConfig:
             origin = "password" if fallback.get(name) and name not in x else setting(name)
             _check_text(name, value, origin)
 
+        cls._check_role(x.get("role"), setting("role"))
         endpoint = x.get("oauth_token_endpoint")
         if endpoint is None and method == "oauth" and not token and values.default_token_path:
             endpoint = account_url + values.default_token_path
@@ -205,6 +206,17 @@ class SpcsConfig:
         )
         config._validate(setting)
         return config
+
+    @staticmethod
+    def _check_role(role: str | None, setting: str) -> None:
+        """A role goes into a token-exchange scope (``session:role:<ROLE> <host>``), where white space
+        separates scope items: a role with a space would add a scope item of its own."""
+        if role and any(c.isspace() for c in role):
+            raise SpcsConfigError(
+                setting,
+                "contains white space, which cannot be sent in a token-exchange scope (session:role:<ROLE>); "
+                "use a role whose name has no spaces",
+            )
 
     @staticmethod
     def _account_location(values: ConnectionValues, env: Mapping[str, str]) -> tuple[str, str]:

@@ -6,8 +6,13 @@ once. The hook adds :func:`airflow.sdk.log.mask_secret` as a sink; core calls :f
 Each sink hears each distinct value once per process. Registration is not free: Airflow's masker
 recompiles one alternation of every pattern it knows for each new pattern (and, inside a task, also
 sends it to the supervisor), so a thousand hooks reading the same connection must not register the
-same key a thousand times. What is remembered is a SHA-256 digest per sink, never the value: the
-masker is the only place that holds it.
+same key a thousand times. Which sink heard what is remembered as a SHA-256 digest per sink.
+
+The values themselves (their fragments, see :func:`secret_fragments`) are also kept, as the masker
+keeps them, for one reason: server text quoted in an exception passes through
+:func:`airflow_provider_spcs.core.server_text.scrub`, which removes every secret reported in this
+process (:func:`known_secrets`), whether or not a sink is registered. The most recent
+:data:`MAX_KNOWN` fragments are kept (an exchanged token a day old has long expired).
 
 Airflow resets its masker only in the task supervisor, before a task starts (provider code does not
 run there). Anything else that resets the masker in a process where secrets were already reported
@@ -24,6 +29,8 @@ SecretSink = Callable[[str], object]
 
 MIN_FRAGMENT = 8
 """Shortest PEM body line registered on its own (see :func:`secret_fragments`)."""
+MAX_KNOWN = 10_000
+"""How many secret fragments are kept for scrubbing error text (the oldest are dropped first)."""
 
 
 def secret_fragments(value: str) -> list[str]:
@@ -53,6 +60,7 @@ class SecretSinks:
 
     def __init__(self) -> None:
         self._sinks: dict[SecretSink, set[bytes]] = {}
+        self._known: dict[str, None] = {}  # insertion-ordered: the oldest fragment goes first
         # Held while sinks run too: nobody returns from reporting a value before it is registered.
         self._lock = threading.RLock()
 
@@ -78,14 +86,25 @@ class SecretSinks:
             return
         digest = _digest(value)
         with self._lock:
-            todo = [(sink, seen) for sink, seen in self._sinks.items() if digest not in seen]
-            if not todo:
-                return
             fragments = secret_fragments(value)
+            self._keep(fragments)
+            todo = [(sink, seen) for sink, seen in self._sinks.items() if digest not in seen]
             for sink, seen in todo:
                 for item in fragments:
                     sink(item)
                 seen.add(digest)  # only once the sink took every fragment
+
+    def _keep(self, fragments: list[str]) -> None:
+        for item in fragments:
+            self._known.pop(item, None)  # a value reported again counts as recent
+            self._known[item] = None
+        while len(self._known) > MAX_KNOWN:
+            del self._known[next(iter(self._known))]
+
+    def known(self) -> list[str]:
+        """Every secret fragment reported in this process (most recent :data:`MAX_KNOWN`)."""
+        with self._lock:
+            return list(self._known)
 
 
 SINKS = SecretSinks()
@@ -111,6 +130,11 @@ def remove_secret_sink(sink: SecretSink) -> None:
 def forget_reported_secrets() -> None:
     """Forget which values each sink heard, so they are sent again (after a masker reset; tests)."""
     SINKS.forget()
+
+
+def known_secrets() -> list[str]:
+    """Every secret (fragment) reported in this process, for scrubbing text (never log these)."""
+    return SINKS.known()
 
 
 def report_secret(value: str | None) -> None:

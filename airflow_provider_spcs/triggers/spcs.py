@@ -32,6 +32,8 @@ from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, Observatio
 from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent, ServiceEvent
 
 if TYPE_CHECKING:
+    import httpx
+
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
 #: How long ``on_kill`` cleanup may take before we give up (the triggerer also bounds it).
@@ -40,10 +42,11 @@ CLEANUP_TIMEOUT = 20.0
 __all__ = ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStatusTrigger"]
 
 
-def _new_hook(conn_id: str) -> SpcsHook:
+def _new_hook(conn_id: str, retry_policy: dict[str, Any] | None = None) -> SpcsHook:
+    from airflow_provider_spcs.core.retry import RetryPolicy
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
-    return SpcsHook(spcs_conn_id=conn_id)
+    return SpcsHook(spcs_conn_id=conn_id, retry_policy=RetryPolicy.from_dict(retry_policy) if retry_policy else None)
 
 
 class SpcsServiceStatusTrigger(BaseTrigger):
@@ -61,6 +64,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
     :param also_wait: statuses to keep waiting through (e.g. ``SUSPENDED`` right after a resume).
     :param wait_for_endpoints: also wait until public endpoints have an ingress URL: ``True`` for
         all of them, or a list of endpoint names.
+    :param retry_policy: the hook's retry policy as plain values (``RetryPolicy.to_dict()``).
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
         poll_interval: float = 30.0,
         also_wait: Sequence[str] = (),
         wait_for_endpoints: bool | Sequence[str] = False,
+        retry_policy: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.spcs_conn_id = spcs_conn_id
@@ -84,9 +89,10 @@ class SpcsServiceStatusTrigger(BaseTrigger):
         self.wait_for_endpoints: bool | list[str] = (
             wait_for_endpoints if isinstance(wait_for_endpoints, bool) else list(wait_for_endpoints)
         )
+        self.retry_policy = dict(retry_policy) if retry_policy else None
 
     def _kwargs(self) -> dict[str, Any]:
-        return {
+        kwargs: dict[str, Any] = {
             "spcs_conn_id": self.spcs_conn_id,
             "service": self.service,
             "target_statuses": [s.value for s in self.target_statuses],
@@ -95,6 +101,9 @@ class SpcsServiceStatusTrigger(BaseTrigger):
             "also_wait": [s.value for s in self.also_wait],
             "wait_for_endpoints": self.wait_for_endpoints,
         }
+        if self.retry_policy:
+            kwargs["retry_policy"] = self.retry_policy
+        return kwargs
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and plain-value kwargs (no credentials, ever)."""
@@ -102,7 +111,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until final; yield one :class:`ServiceEvent` payload."""
-        hook = _new_hook(self.spcs_conn_id)
+        hook = _new_hook(self.spcs_conn_id, self.retry_policy)
         try:
             event = await self._wait(hook)
         except SpcsError as exc:
@@ -217,6 +226,9 @@ class SpcsEndpointTrigger(BaseTrigger):
     :param deadline: absolute deadline, epoch seconds, for the whole request.
     :param carry: plain JSON the operator needs back (its request and earlier pages), returned
         untouched in the event: ``dag.test()`` does not hand ``defer(kwargs=...)`` back.
+    :param retry_policy: the hook's retry policy as plain values (``RetryPolicy.to_dict()``).
+    :param resolve_endpoint: ``[service, endpoint]`` whose ingress URL the operator looked up: looked
+        up again here first, so its host may receive credentials in the triggerer's process too.
     """
 
     def __init__(
@@ -228,6 +240,8 @@ class SpcsEndpointTrigger(BaseTrigger):
         request_kwargs: dict[str, Any] | None = None,
         deadline: float | None = None,
         carry: dict[str, Any] | None = None,
+        retry_policy: dict[str, Any] | None = None,
+        resolve_endpoint: Sequence[str] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.spcs_conn_id = spcs_conn_id
@@ -236,10 +250,12 @@ class SpcsEndpointTrigger(BaseTrigger):
         self.url = url
         self.request_kwargs = dict(request_kwargs or {})
         self.deadline = None if deadline is None else float(deadline)
+        self.retry_policy = dict(retry_policy) if retry_policy else None
+        self.resolve_endpoint = [str(part) for part in resolve_endpoint] if resolve_endpoint else None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and plain-value kwargs (no credentials, ever)."""
-        return f"{type(self).__module__}.{type(self).__qualname__}", {
+        kwargs: dict[str, Any] = {
             "spcs_conn_id": self.spcs_conn_id,
             "method": self.method,
             "url": self.url,
@@ -247,10 +263,15 @@ class SpcsEndpointTrigger(BaseTrigger):
             "deadline": self.deadline,
             "carry": self.carry,
         }
+        if self.retry_policy:
+            kwargs["retry_policy"] = self.retry_policy
+        if self.resolve_endpoint:
+            kwargs["resolve_endpoint"] = self.resolve_endpoint
+        return f"{type(self).__module__}.{type(self).__qualname__}", kwargs
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Send the request; yield one :class:`ResponseEvent` payload."""
-        hook = _new_hook(self.spcs_conn_id)
+        hook = _new_hook(self.spcs_conn_id, self.retry_policy)
         try:
             event = await self._send(hook)
         except SpcsError as exc:
@@ -260,12 +281,18 @@ class SpcsEndpointTrigger(BaseTrigger):
         event = dataclasses.replace(event, carry=self.carry)
         yield _ResponseTriggerEvent(payload=event.to_payload())
 
+    async def _request(self, hook: SpcsHook) -> httpx.Response:
+        if self.resolve_endpoint:
+            service, endpoint = self.resolve_endpoint
+            await hook.aget_ingress_url(service, endpoint)  # remembers the host in this process
+        return await hook.arequest(self.method, self.url, **self.request_kwargs)
+
     async def _send(self, hook: SpcsHook) -> ResponseEvent:
         remaining = None if self.deadline is None else self.deadline - time.time()
         if remaining is not None and remaining <= 0:
             return ResponseEvent(EventStatus.TIMEOUT, self.url, message="deadline passed before the request")
         try:
-            response = await asyncio.wait_for(hook.arequest(self.method, self.url, **self.request_kwargs), remaining)
+            response = await asyncio.wait_for(self._request(hook), remaining)
         except TimeoutError:
             return ResponseEvent(EventStatus.TIMEOUT, self.url, message="no response before the deadline")
         if len(response.content) > MAX_EVENT_TEXT:

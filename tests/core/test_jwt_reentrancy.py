@@ -11,13 +11,16 @@ _TWO_TRIGGERS = """
 import asyncio, sys
 import greenback
 from airflow_provider_spcs.core.config import SpcsConfig
-from airflow_provider_spcs.core.credentials import KeyPairCredential
+from airflow_provider_spcs.core.credentials import SQL, KeyPairCredential
+from airflow_provider_spcs.core.process import ProcessState
+from airflow_provider_spcs.core.runner import Runner
 from airflow_provider_spcs.core.secrets import add_secret_sink
 
 config = SpcsConfig.from_connection(
     login="svc", password=None, extra={"account": "myorg-myacct", "private_key_content": sys.stdin.read()}, env={}
 )
 heard = []
+runner = Runner(KeyPairCredential(config), process=ProcessState())
 
 def sink(value):
     heard.append(value)
@@ -25,7 +28,7 @@ def sink(value):
 
 async def sign():
     await greenback.ensure_portal()
-    return KeyPairCredential(config).jwt().value
+    return (await runner.atoken(SQL)).value
 
 async def two_triggers():
     return await asyncio.gather(sign(), sign())

@@ -10,11 +10,11 @@ import sys
 _READ = """
 import json
 from airflow.sdk import Connection
-from airflow_provider_spcs.hooks._shared import SHARED
+from airflow_provider_spcs.core.process import PROCESS
 from airflow_provider_spcs.hooks.spcs import SpcsHook
 extra = {"account": "myorg-myacct", "auth_method": "pat", "token": "pat_" + "x" * 40, "schema": "APP"}
 conn = Connection(conn_id="short_values", conn_type="snowflake_spcs", login="U", extra=json.dumps(extra))
-config = SHARED.get("short_values", lambda: conn, SpcsHook._config_of)
+config = PROCESS.connections.get("short_values", lambda: conn, SpcsHook._config_of)
 print(config.auth_method, config.schema)
 """
 

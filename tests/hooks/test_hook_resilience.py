@@ -67,11 +67,24 @@ def test_ingress_post_not_retried_on_503(spcs: SpcsEmulator, make_hook: MakeHook
     assert spcs.stats()["requests"]["ingress"] == 1
 
 
-async def test_async_ingress_retry_on_429(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
+async def test_async_ingress_get_retried_on_429(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     spcs.inject("ingress", status=429, count=1)
-    assert (await hook.arequest("POST", spcs.ingress_url(), json={"a": 1})).status_code == 200
+    assert (await hook.arequest("GET", spcs.ingress_url())).status_code == 200
     assert spcs.stats()["requests"]["ingress"] == 2
+
+
+async def test_ingress_post_retried_on_429_only_when_the_policy_allows(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
+    hook = make_hook("pat")
+    spcs.inject("ingress", status=429, count=1)
+    with pytest.raises(SpcsApiError) as info:
+        await hook.arequest("POST", spcs.ingress_url(), json={"a": 1})
+    assert (info.value.status_code, info.value.retryable) == (429, True)
+    assert spcs.stats()["requests"]["ingress"] == 1  # a POST may have run: not sent again
+    opted_in = make_hook("pat", policy=RetryPolicy(base_delay=0.01, max_delay=0.02, retry_non_idempotent=True))
+    spcs.inject("ingress", status=503, count=1)
+    assert (await opted_in.arequest("POST", spcs.ingress_url(), json={"a": 1})).status_code == 200
+    assert spcs.stats()["requests"]["ingress"] == 3
 
 
 def test_exchange_endpoint_retried_then_typed_error(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
