@@ -31,7 +31,7 @@ from airflow_provider_spcs.core.connection_values import (
     read_spcs_connection,
 )
 from airflow_provider_spcs.core.errors import SpcsConfigError
-from airflow_provider_spcs.core.fields import AUTH_METHODS, DEFAULT_TOKEN_FILE
+from airflow_provider_spcs.core.fields import AUTH_METHODS, DEFAULT_TOKEN_FILE, MAX_TOKEN_FILE_BYTES, TOKEN_FILE_WHAT
 from airflow_provider_spcs.core.files import check_small_file
 from airflow_provider_spcs.core.keys import KEY_FILE_WHAT, MAX_KEY_FILE_BYTES
 from airflow_provider_spcs.core.secrets import report_secret
@@ -295,11 +295,12 @@ class SpcsConfig:
         field_name = setting("token_file")
         if os.path.isdir(self.token_file):
             raise SpcsConfigError(field_name, "is a directory; give the path of the session token file itself")
-        if not os.path.isfile(self.token_file):
+        if not os.path.exists(self.token_file):
             where = f"the default {DEFAULT_TOKEN_FILE}" if self.token_file == DEFAULT_TOKEN_FILE else "the file"
             raise SpcsConfigError(
                 field_name, f"SPCS session token file: {where} does not exist (is Airflow running inside SPCS?)"
             )
+        check_small_file(self.token_file, field_name, what=TOKEN_FILE_WHAT, limit=MAX_TOKEN_FILE_BYTES)
 
     def _validate_password(self, setting: Callable[[str], str]) -> None:
         self._need_login("password authentication")

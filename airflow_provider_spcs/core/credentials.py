@@ -25,6 +25,7 @@ from airflow_provider_spcs.core.connector import location_kwargs, open_session
 from airflow_provider_spcs.core.destinations import KnownIngress
 from airflow_provider_spcs.core.effects import Blocking, GetToken, Steps, done, send
 from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsConfigError, SpcsTokenExchangeError
+from airflow_provider_spcs.core.fields import MAX_TOKEN_FILE_BYTES, TOKEN_FILE_WHAT
 from airflow_provider_spcs.core.files import read_small_file
 from airflow_provider_spcs.core.retry import RetryPolicy, send_with_retries
 from airflow_provider_spcs.core.secrets import report_secret
@@ -46,8 +47,6 @@ JWT_LIFETIME = 59 * 60
 DEFAULT_EXCHANGED_LIFETIME = 600.0
 """Assumed lifetime of an exchanged token whose ``exp`` cannot be read: short enough to be safe."""
 DEFAULT_FILE_TOKEN_LIFETIME = 300.0
-MAX_TOKEN_FILE_BYTES = 64 * 1024
-"""Largest SPCS session token file read (a session token is a few kilobytes)."""
 SNOWFLAKE_OAUTH_PATH = "/oauth/token-request"
 """Snowflake OAuth's token endpoint: clients authenticate there with HTTP Basic, not in the form."""
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -358,9 +357,7 @@ class SpcsTokenCredential(_SessionIngress):
 
     def _read(self) -> str:
         path = self.config.token_file
-        data, _info = read_small_file(
-            path, "extra.token_file", what="an SPCS session token file", limit=MAX_TOKEN_FILE_BYTES
-        )
+        data, _info = read_small_file(path, "extra.token_file", what=TOKEN_FILE_WHAT, limit=MAX_TOKEN_FILE_BYTES)
         try:
             value = data.decode("utf-8").strip()
         except UnicodeDecodeError:

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 AUTH_METHODS = ("key_pair", "pat", "spcs_token", "oauth", "password")
 DEFAULT_TOKEN_FILE = "/snowflake/session/token"
+MAX_TOKEN_FILE_BYTES = 64 * 1024
+"""Largest SPCS session token file read (a session token is a few kilobytes)."""
+TOKEN_FILE_WHAT = "the SPCS session token file"
 
 
 @dataclass(frozen=True)
