@@ -112,7 +112,7 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
         "Comma-separated host[:port] patterns that may also receive credentials, for private DNS names or a "
         "company proxy in front of ingress, e.g. spcs.corp.example:8443, *.ingress.corp.example. A host without "
         "a port matches any port; '*.' matches hosts below a domain. Enforced: credentials go nowhere else "
-        "besides Snowflake's ingress domains and the hosts SHOW ENDPOINTS reports.",
+        "besides Snowflake's ingress domains and the endpoint hosts Snowflake reports for the account.",
     ),
 )
 
