@@ -11,8 +11,9 @@ same key a thousand times. Which sink heard what is remembered as a SHA-256 dige
 The values themselves (their fragments, see :func:`secret_fragments`) are also kept, as the masker
 keeps them, for one reason: server text quoted in an exception passes through
 :func:`airflow_provider_spcs.core.server_text.scrub`, which removes every secret reported in this
-process (:func:`known_secrets`), whether or not a sink is registered. The most recent
-:data:`MAX_KNOWN` fragments are kept (an exchanged token a day old has long expired).
+process (:class:`KnownSecrets`), whether or not a sink is registered. The most recent
+:data:`MAX_KNOWN` fragments are kept (an exchanged token a day old has long expired), indexed by
+their first characters so that finding them in a text costs the text's length, not their number.
 
 Airflow resets its masker only in the task supervisor, before a task starts (provider code does not
 run there). Anything else that resets the masker in a process where secrets were already reported
@@ -22,8 +23,11 @@ must call :func:`forget_reported_secrets`, or those secrets would not be registe
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import threading
 from collections.abc import Callable
+from urllib.parse import quote, quote_plus
 
 SecretSink = Callable[[str], object]
 
@@ -31,6 +35,11 @@ MIN_FRAGMENT = 8
 """Shortest PEM body line registered on its own (see :func:`secret_fragments`)."""
 MAX_KNOWN = 10_000
 """How many secret fragments are kept for scrubbing error text (the oldest are dropped first)."""
+MIN_SCRUBBED = 5
+"""Known secrets shorter than this are not searched for in text (as Airflow's masker: they would
+blank ordinary words)."""
+_GRAM = 8
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def secret_fragments(value: str) -> list[str]:
@@ -51,6 +60,63 @@ def secret_fragments(value: str) -> list[str]:
     return [line for line in lines if len(line) >= MIN_FRAGMENT and "-----" not in line]
 
 
+def text_forms(secret: str) -> tuple[str, ...]:
+    """How ``secret`` may appear in a server's text: as is, URL-encoded (form bodies, query
+    strings) or JSON-escaped (``\\/`` included). A secret of unreserved characters has one form."""
+    if _PLAIN.fullmatch(secret):
+        return (secret,)
+    escaped = json.dumps(secret)[1:-1]
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), escaped, escaped.replace("/", "\\/")}
+    return tuple(sorted(forms))
+
+
+class KnownSecrets:
+    """The most recent :data:`MAX_KNOWN` secret fragments, and where to look for them in a text.
+
+    Not thread-safe on its own: :class:`SecretSinks` holds its lock around every call.
+    """
+
+    def __init__(self) -> None:
+        self._order: dict[str, tuple[str, ...]] = {}  # fragment -> its forms; insertion-ordered
+        self._by_prefix: dict[str, dict[str, int]] = {}  # first _GRAM characters -> form -> count
+        self._short: dict[str, int] = {}  # forms shorter than _GRAM -> count
+
+    def add(self, fragment: str) -> None:
+        """Keep ``fragment`` (again: as the most recent)."""
+        if fragment in self._order:
+            self._order[fragment] = self._order.pop(fragment)
+            return
+        forms = text_forms(fragment) if len(fragment) >= MIN_SCRUBBED else ()
+        self._order[fragment] = forms
+        for form in forms:
+            bucket = self._short if len(form) < _GRAM else self._by_prefix.setdefault(form[:_GRAM], {})
+            bucket[form] = bucket.get(form, 0) + 1
+        while len(self._order) > MAX_KNOWN:
+            self._drop(next(iter(self._order)))
+
+    def _drop(self, fragment: str) -> None:
+        for form in self._order.pop(fragment):
+            bucket = self._short if len(form) < _GRAM else self._by_prefix[form[:_GRAM]]
+            bucket[form] -= 1
+            if not bucket[form]:
+                del bucket[form]
+            if not bucket and bucket is not self._short:
+                del self._by_prefix[form[:_GRAM]]
+
+    def values(self) -> list[str]:
+        """Every kept fragment, oldest first."""
+        return list(self._order)
+
+    def found_in(self, text: str) -> list[str]:
+        """The forms of kept secrets that occur in ``text`` (longest first, for replacing)."""
+        found = {form for form in self._short if form in text}
+        for start in range(len(text) - _GRAM + 1):
+            for form in self._by_prefix.get(text[start : start + _GRAM], ()):
+                if text.startswith(form, start):
+                    found.add(form)
+        return sorted(found, key=len, reverse=True)
+
+
 def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
 
@@ -60,7 +126,7 @@ class SecretSinks:
 
     def __init__(self) -> None:
         self._sinks: dict[SecretSink, set[bytes]] = {}
-        self._known: dict[str, None] = {}  # insertion-ordered: the oldest fragment goes first
+        self._known = KnownSecrets()
         # Held while sinks run too: nobody returns from reporting a value before it is registered.
         self._lock = threading.RLock()
 
@@ -96,15 +162,17 @@ class SecretSinks:
 
     def _keep(self, fragments: list[str]) -> None:
         for item in fragments:
-            self._known.pop(item, None)  # a value reported again counts as recent
-            self._known[item] = None
-        while len(self._known) > MAX_KNOWN:
-            del self._known[next(iter(self._known))]
+            self._known.add(item)
 
     def known(self) -> list[str]:
         """Every secret fragment reported in this process (most recent :data:`MAX_KNOWN`)."""
         with self._lock:
-            return list(self._known)
+            return self._known.values()
+
+    def found_in(self, text: str) -> list[str]:
+        """How reported secrets occur in ``text`` (see :meth:`KnownSecrets.found_in`)."""
+        with self._lock:
+            return self._known.found_in(text)
 
 
 SINKS = SecretSinks()
@@ -135,6 +203,11 @@ def forget_reported_secrets() -> None:
 def known_secrets() -> list[str]:
     """Every secret (fragment) reported in this process, for scrubbing text (never log these)."""
     return SINKS.known()
+
+
+def secrets_in(text: str) -> list[str]:
+    """The reported secrets, in any of their :func:`text_forms`, that occur in ``text`` (longest first)."""
+    return SINKS.found_in(text)
 
 
 def report_secret(value: str | None) -> None:

@@ -5,8 +5,8 @@ A server's error body may hold what we sent it: a token endpoint that echoes its
 header. Every body, message or code we quote in an exception (token exchange and OAuth grant errors,
 SQL API errors, ingress errors, connector login errors) goes through :func:`scrub` first, which
 
-* removes every secret reported in this process (:func:`~.secrets.known_secrets`), also in its
-  URL- and JSON-escaped forms;
+* removes every secret reported in this process (:func:`~.secrets.secrets_in`), also in its
+  URL- and JSON-escaped forms (except secrets shorter than :data:`~.secrets.MIN_SCRUBBED`);
 * blanks the value of credential fields and headers wherever they appear (``client_secret=...``,
   ``"refresh_token": "..."``, ``Authorization: Bearer ...``, ``Snowflake Token="..."``; see
   :data:`SECRET_FIELDS`);
@@ -18,12 +18,10 @@ login (:data:`REJECTION_HINTS`).
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from urllib.parse import quote, quote_plus
 
-from airflow_provider_spcs.core.secrets import known_secrets
+from airflow_provider_spcs.core.secrets import secrets_in
 
 SECRET_FIELDS: tuple[str, ...] = (
     "client_secret",
@@ -46,9 +44,6 @@ SECRET_FIELDS: tuple[str, ...] = (
 """Form fields, JSON keys and header parameters whose values are blanked wherever they appear."""
 
 MASK = "***"
-MIN_SCRUBBED = 5
-"""Known secrets shorter than this are not searched for (as Airflow's masker; they would blank
-ordinary words). Credential fields are blanked whatever their length."""
 MAX_QUOTED = 500
 """Longest server text quoted in one message (after scrubbing)."""
 _MAX_SCANNED = 64 * 1024
@@ -87,12 +82,6 @@ def explain_code(code: str | None) -> str:
     return f": {hint}" if hint else ""
 
 
-def _escaped_forms(secret: str) -> set[str]:
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
-    forms.add(json.dumps(secret)[1:-1].replace("/", "\\/"))
-    return {form for form in forms if len(form) >= MIN_SCRUBBED}
-
-
 def _blank_field(match: re.Match[str]) -> str:
     if match.group("dq") is not None:
         value = f'"{MASK}"'
@@ -116,12 +105,8 @@ def scrub(text: object, limit: int = MAX_QUOTED) -> str:
     if text is None:
         return ""
     value = str(text)[:_MAX_SCANNED]
-    for secret in sorted(known_secrets(), key=len, reverse=True):
-        if len(secret) < MIN_SCRUBBED:
-            continue
-        for form in _escaped_forms(secret):
-            if form in value:
-                value = value.replace(form, MASK)
+    for form in secrets_in(value):
+        value = value.replace(form, MASK)
     value = _FIELD.sub(_blank_field, value)
     value = _SCHEME.sub(lambda m: f"{m.group('scheme')} {MASK}", value)
     value = _printable(value).strip()
