@@ -138,6 +138,8 @@ def call(
         isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int) or max_response_bytes < 1
     ):
         raise SpcsConfigError("max_response_bytes", "expected a whole number of bytes, 1 or more")
+    if not isinstance(follow_redirects, bool):
+        raise SpcsConfigError("follow_redirects", "expected True or False")
     deadline = time.monotonic() + _budget(kwargs.get("timeout"), credential.timeout)
     idempotent = method.upper() in IDEMPOTENT_METHODS or policy.retry_non_idempotent
     first = build_request(method, url, **kwargs)
