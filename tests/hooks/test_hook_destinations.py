@@ -123,6 +123,8 @@ def test_same_origin_redirects_are_followed_with_the_credential_checked_per_hop(
     with pytest.raises(SpcsApiError, match="more than 5 redirects"):
         hook.request("GET", f"{base}/loop", follow_redirects=True)
     assert hops.count("/loop") == 6
+    with pytest.raises(SpcsConfigError, match="follow_redirects"):
+        hook.request("GET", f"{base}/old", follow_redirects="yes")
 
 
 def test_a_redirect_to_another_port_of_the_same_host_is_refused(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
