@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
+import pytest
+
 HOST = "127.0.0.2"
+AUTH_METHODS = [
+    pytest.param("key_pair", {}, id="key_pair"),
+    pytest.param("pat", {}, id="pat"),
+    pytest.param("pat", {"pat_exchange": "true"}, id="pat_exchange"),
+    pytest.param("spcs_token", {}, id="spcs_token"),
+    pytest.param("oauth", {}, id="oauth"),
+    pytest.param("password", {}, id="password"),
+]
+"""Every way a connection can authenticate, as ``(auth_method, extra)`` test parameters."""
 CREDENTIAL_HEADERS = ("authorization", "x-sf-spcs-authorization", "x-snowflake-authorization-token-type", "cookie")
 
 

@@ -25,7 +25,6 @@ Pages and redirects stay on the origin (scheme, host, port) of the first request
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from airflow_provider_spcs.core.accounts import is_host_name, is_loopback, join_host_port
+from airflow_provider_spcs.core.accounts import is_host_name, is_ip_literal, is_loopback, join_host_port
 from airflow_provider_spcs.core.endpoints import ingress_provisioned, is_public
 from airflow_provider_spcs.core.errors import SpcsConfigError
 
@@ -79,14 +78,6 @@ class Origin:
         return f"{self.scheme}://{self.host_port}"
 
 
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
 def origin_of(url: httpx.URL | str, field: str = "url") -> Origin:
     """The :class:`Origin` of ``url``, checked: http(s), no user info, a valid host and port.
 
@@ -106,7 +97,7 @@ def origin_of(url: httpx.URL | str, field: str = "url") -> Origin:
             field, "must not contain user:password@ (it would be sent as Basic auth and shown in logs); remove it"
         )
     host = parsed.raw_host.decode("ascii").lower()
-    if host.endswith(".") and not host.endswith("..") and not _is_ip(host[:-1]):
+    if host.endswith(".") and not host.endswith("..") and not is_ip_literal(host[:-1]):
         host = host[:-1]  # the fully qualified form of a DNS name names the same host
     if not is_host_name(host):
         raise SpcsConfigError(field, "the URL has an invalid host name")

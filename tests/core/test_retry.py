@@ -33,10 +33,20 @@ def test_poll_delay_grows_to_cap() -> None:
     assert [round(policy.poll_delay(n), 3) for n in range(4)] == [0.1, 0.15, 0.225, 0.3]
 
 
+class _Clock:
+    """A monotonic clock the test moves by hand (``Sleep`` effects advance it)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def _drive(
-    steps: Steps[httpx.Response], responses: Sequence[httpx.Response | Exception]
+    steps: Steps[httpx.Response], responses: Sequence[httpx.Response | Exception], *, clock: _Clock | None = None
 ) -> tuple[httpx.Response, list[httpx.Request], list[float]]:
-    """Answer Send effects from ``responses`` (Response or exception); record sleeps."""
+    """Answer Send effects from ``responses`` (Response or exception); record sleeps (and move ``clock``)."""
     sleeps: list[float] = []
     sent: list[httpx.Request] = []
     reply: httpx.Response | None = None
@@ -50,9 +60,13 @@ def _drive(
         reply, error = None, None
         if isinstance(effect, Sleep):
             sleeps.append(effect.seconds)
+            if clock is not None:
+                clock.now += effect.seconds
         else:
             assert isinstance(effect, Send)
             sent.append(effect.request)
+            if clock is not None:
+                clock.now += 1.0
             outcome = pending.pop(0)
             if isinstance(outcome, Exception):
                 error = outcome
@@ -109,44 +123,11 @@ def test_transport_errors_exhausted() -> None:
         _drive(send_with_retries(_req, policy), [httpx.ConnectError("down")] * 2)
 
 
-class _Clock:
-    """A monotonic clock the test moves by hand (``Sleep`` effects advance it)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _drive_on(
     clock: _Clock, steps: Steps[httpx.Response], responses: Sequence[httpx.Response | Exception]
 ) -> tuple[httpx.Response, list[httpx.Request], list[float]]:
-    """As :func:`_drive`, with sleeps moving ``clock``."""
-    sleeps: list[float] = []
-    sent: list[httpx.Request] = []
-    reply: httpx.Response | None = None
-    error: Exception | None = None
-    pending = list(responses)
-    while True:
-        try:
-            effect = steps.throw(error) if error else steps.send(reply)
-        except StopIteration as stop:
-            return stop.value, sent, sleeps
-        reply, error = None, None
-        if isinstance(effect, Sleep):
-            sleeps.append(effect.seconds)
-            clock.now += effect.seconds
-            continue
-        assert isinstance(effect, Send)
-        sent.append(effect.request)
-        clock.now += 1.0  # every try takes a second
-        outcome = pending.pop(0)
-        if isinstance(outcome, Exception):
-            error = outcome
-        else:
-            outcome.request = effect.request
-            reply = outcome
+    """As :func:`_drive`, with every try taking a second and sleeps moving ``clock``."""
+    return _drive(steps, responses, clock=clock)
 
 
 @pytest.mark.parametrize("retry_after", ["100000", "30", "Wed, 21 Oct 2099 07:28:00 GMT"])

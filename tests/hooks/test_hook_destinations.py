@@ -14,19 +14,11 @@ from starlette.responses import RedirectResponse, Response
 from airflow_provider_spcs.core.auth import SpcsAuth
 from airflow_provider_spcs.core.errors import SpcsApiError, SpcsAuthError, SpcsConfigError, SpcsTokenExchangeError
 from airflow_provider_spcs.testing import SpcsEmulator
+from tests.recorder import AUTH_METHODS
 
 if TYPE_CHECKING:
     from tests.hooks.conftest import MakeHook
     from tests.recorder import Recorder
-
-METHODS = [
-    pytest.param("key_pair", {}, id="key_pair"),
-    pytest.param("pat", {}, id="pat"),
-    pytest.param("pat", {"pat_exchange": "true"}, id="pat_exchange"),
-    pytest.param("spcs_token", {}, id="spcs_token"),
-    pytest.param("oauth", {}, id="oauth"),
-    pytest.param("password", {}, id="password"),
-]
 
 
 def _refused(error: pytest.ExceptionInfo[SpcsConfigError], host: str) -> None:
@@ -42,7 +34,7 @@ FOREIGN_URLS = (
 )
 
 
-@pytest.mark.parametrize(("method", "extra"), METHODS)
+@pytest.mark.parametrize(("method", "extra"), AUTH_METHODS)
 def test_no_hook_call_sends_a_credential_to_a_foreign_host(
     spcs: SpcsEmulator, make_hook: MakeHook, foreign: Recorder, method: str, extra: dict[str, Any]
 ) -> None:
@@ -65,7 +57,7 @@ def test_no_hook_call_sends_a_credential_to_a_foreign_host(
     assert hook.request("GET", spcs.ingress_url()).status_code == 200
 
 
-@pytest.mark.parametrize(("method", "extra"), METHODS)
+@pytest.mark.parametrize(("method", "extra"), AUTH_METHODS)
 async def test_no_async_hook_call_sends_a_credential_to_a_foreign_host(
     spcs: SpcsEmulator, make_hook: MakeHook, foreign: Recorder, method: str, extra: dict[str, Any]
 ) -> None:
@@ -86,7 +78,7 @@ async def test_no_async_hook_call_sends_a_credential_to_a_foreign_host(
     assert (await hook.arequest("GET", spcs.ingress_url())).status_code == 200
 
 
-@pytest.mark.parametrize(("method", "extra"), METHODS)
+@pytest.mark.parametrize(("method", "extra"), AUTH_METHODS)
 def test_a_redirect_to_a_foreign_host_is_never_followed(
     spcs: SpcsEmulator, make_hook: MakeHook, foreign: Recorder, method: str, extra: dict[str, Any]
 ) -> None:

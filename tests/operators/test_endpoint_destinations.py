@@ -17,7 +17,7 @@ from airflow_provider_spcs.core.retry import RetryPolicy
 from airflow_provider_spcs.operators.spcs import SpcsEndpointOperator
 from airflow_provider_spcs.testing import SpcsEmulator
 from airflow_provider_spcs.triggers.spcs import SpcsEndpointTrigger
-from tests.recorder import endless
+from tests.recorder import AUTH_METHODS, endless
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -25,14 +25,6 @@ if TYPE_CHECKING:
     from tests.recorder import Recorder
 
 ConnFactory = Callable[..., str]
-METHODS = [
-    pytest.param("key_pair", {}, id="key_pair"),
-    pytest.param("pat", {}, id="pat"),
-    pytest.param("pat", {"pat_exchange": "true"}, id="pat_exchange"),
-    pytest.param("spcs_token", {}, id="spcs_token"),
-    pytest.param("oauth", {}, id="oauth"),
-    pytest.param("password", {}, id="password"),
-]
 MODES = [pytest.param(False, id="worker"), pytest.param(True, id="deferred")]
 
 
@@ -44,7 +36,7 @@ def _op(conn_id: str, deferrable: bool, **kwargs: Any) -> SpcsEndpointOperator:
 
 
 @pytest.mark.parametrize("deferrable", MODES)
-@pytest.mark.parametrize(("method", "extra"), METHODS)
+@pytest.mark.parametrize(("method", "extra"), AUTH_METHODS)
 def test_a_foreign_ingress_url_gets_nothing(
     spcs_conn_factory: ConnFactory, foreign: Recorder, drive: Any, method: str, extra: dict[str, Any], deferrable: bool
 ) -> None:
@@ -55,7 +47,7 @@ def test_a_foreign_ingress_url_gets_nothing(
 
 
 @pytest.mark.parametrize("deferrable", MODES)
-@pytest.mark.parametrize(("method", "extra"), METHODS)
+@pytest.mark.parametrize(("method", "extra"), AUTH_METHODS)
 def test_pagination_never_leaves_the_origin(
     spcs: SpcsEmulator,
     spcs_conn_factory: ConnFactory,
@@ -85,7 +77,7 @@ def test_pagination_never_leaves_the_origin(
 
 
 @pytest.mark.parametrize("deferrable", MODES)
-@pytest.mark.parametrize(("method", "extra"), METHODS)
+@pytest.mark.parametrize(("method", "extra"), AUTH_METHODS)
 def test_redirects_to_a_foreign_host_are_not_followed(
     spcs: SpcsEmulator,
     spcs_conn_factory: ConnFactory,
