@@ -48,3 +48,13 @@ def drive() -> Any:
     from airflow_provider_spcs.testing.tasks import run_with_triggers
 
     return run_with_triggers
+
+
+@pytest.fixture
+def foreign() -> Iterator[Any]:
+    """A recording HTTP server on 127.0.0.2, a host that must never receive a Snowflake credential
+    (:class:`tests.recorder.Recorder`)."""
+    from tests.recorder import Recorder
+
+    with Recorder() as recorder:
+        yield recorder

@@ -63,7 +63,8 @@ def check_region(value: str, field: str) -> str:
     return region
 
 
-def _is_ip(value: str) -> bool:
+def is_ip_literal(value: str) -> bool:
+    """True for an IPv4 or IPv6 address (no brackets)."""
     try:
         ipaddress.ip_address(value)
     except ValueError:
@@ -75,7 +76,7 @@ def is_host_name(host: str) -> bool:
     """True for a DNS host name or an IP literal (IPv6 in brackets or bare)."""
     bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     if ":" in bare:
-        return _is_ip(bare)
+        return is_ip_literal(bare)
     return len(host) <= 253 and bool(_HOSTNAME.fullmatch(host))
 
 
@@ -274,7 +275,7 @@ def parse_host_patterns(value: str, field: str) -> tuple[HostPattern, ...]:
                 field, "a wildcard may only be the first label ('*.corp.example'); '*' alone would allow every host"
             )
         host, port = split_host_port(text[2:] if wildcard else text, field)
-        if wildcard and (host.startswith("[") or _is_ip(host) or "." not in host):
+        if wildcard and (host.startswith("[") or is_ip_literal(host) or "." not in host):
             raise SpcsConfigError(field, "'*.' needs a domain with at least two labels, not an IP address")
         patterns.append(HostPattern(host.rstrip("."), port, wildcard))
     return tuple(patterns)

@@ -1,8 +1,9 @@
 """Authentication as steps: the one way credentials get onto a request, for SQL API and ingress alike.
 
 :func:`credential_headers` is the gate every credential passes: it checks where the request goes
-(https, or plain http only to a loopback address), then takes a token from the process-wide cache
-and renders its headers; nothing is sent before it returns. :func:`authorized_send` is built on it:
+(:func:`airflow_provider_spcs.core.destinations.check_destination`, the one destination rule), then
+takes a token from the process-wide cache and renders its headers; nothing is sent, and no token
+is fetched, before the destination passed. :func:`authorized_send` is built on it:
 get a token, attach it, send; on a 401 or a redirect to the sign-in page, drop that token, get a
 new one and send again, once; a second refusal is a :class:`SpcsAuthError`. Retries
 (:func:`airflow_provider_spcs.core.retry.send_with_retries`) wrap it, so each try goes through the
@@ -21,10 +22,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from airflow_provider_spcs.core.accounts import is_loopback, scope_host
-from airflow_provider_spcs.core.credentials import ingress_audience
+from airflow_provider_spcs.core import destinations
 from airflow_provider_spcs.core.effects import Effect, GetToken, Send, Steps
-from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsConfigError
+from airflow_provider_spcs.core.errors import SpcsAuthError
+from airflow_provider_spcs.core.server_text import explain_code, scrub
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.core.credentials import Credential
@@ -56,21 +57,20 @@ def _server_code(response: httpx.Response) -> str | None:
     except ValueError:
         return None
     code = body.get("code") if isinstance(body, dict) else None
-    return str(code) if code else None
+    return scrub(code, limit=40) or None if code else None
 
 
 def audience_of(url: httpx.URL) -> str:
     """The ingress token audience for ``url``: ``ingress:<host[:port]>``."""
-    return ingress_audience(scope_host(str(url)))
+    return destinations.ingress_audience_of(url)
 
 
-def check_destination(url: httpx.URL) -> None:
-    """Refuse to send credentials anywhere they must not go (before a byte is sent).
+def check_destination(credential: Credential, url: httpx.URL, audience: str) -> None:
+    """Refuse to send ``credential`` anywhere it must not go (before a token is fetched or a byte is sent).
 
-    :raises SpcsConfigError: plain http to a host that is not a loopback address.
+    :raises SpcsConfigError: see :func:`airflow_provider_spcs.core.destinations.check_destination`.
     """
-    if url.scheme != "https" and not is_loopback(url.host):
-        raise SpcsConfigError("url", f"refusing to send credentials over {url.scheme}:// to {url.host}; use https://")
+    destinations.check_destination(credential.config, credential.known_ingress, url, audience, credential.method)
 
 
 def credential_headers(
@@ -83,7 +83,7 @@ def credential_headers(
     :param audience: ``"sql"`` or ``ingress:<host[:port]>``.
     :param reject: a token the server just refused (the cache drops it and fetches another).
     """
-    check_destination(url)
+    check_destination(credential, url, audience)
     token: Token = yield GetToken(audience, reject)
     return token, credential.headers(audience, token)
 
@@ -117,10 +117,12 @@ def authorized_send(
     response = yield Send(request)
     if _refused(response):
         what = "redirected to sign-in" if response.is_redirect else f"HTTP {response.status_code}"
+        code = _server_code(response)
         raise SpcsAuthError(
-            f"{request.url.host} refused the {credential.method} credential ({what}) after re-authenticating once",
+            f"{request.url.host} refused the {credential.method} credential ({what}) after re-authenticating once"
+            + explain_code(code),
             status_code=response.status_code,
-            code=_server_code(response),
+            code=code,
         )
     return response
 

@@ -31,7 +31,7 @@ from airflow_provider_spcs.core.connection_values import (
     read_spcs_connection,
 )
 from airflow_provider_spcs.core.errors import SpcsConfigError
-from airflow_provider_spcs.core.fields import AUTH_METHODS, DEFAULT_TOKEN_FILE
+from airflow_provider_spcs.core.fields import AUTH_METHODS, DEFAULT_TOKEN_FILE, MAX_TOKEN_FILE_BYTES, TOKEN_FILE_WHAT
 from airflow_provider_spcs.core.files import check_small_file
 from airflow_provider_spcs.core.keys import KEY_FILE_WHAT, MAX_KEY_FILE_BYTES
 from airflow_provider_spcs.core.secrets import report_secret
@@ -177,6 +177,7 @@ class SpcsConfig:
             origin = "password" if fallback.get(name) and name not in x else setting(name)
             _check_text(name, value, origin)
 
+        cls._check_role(x.get("role"), setting("role"))
         endpoint = x.get("oauth_token_endpoint")
         if endpoint is None and method == "oauth" and not token and values.default_token_path:
             endpoint = account_url + values.default_token_path
@@ -205,6 +206,17 @@ class SpcsConfig:
         )
         config._validate(setting)
         return config
+
+    @staticmethod
+    def _check_role(role: str | None, setting: str) -> None:
+        """A role goes into a token-exchange scope (``session:role:<ROLE> <host>``), where white space
+        separates scope items: a role with a space would add a scope item of its own."""
+        if role and any(c.isspace() for c in role):
+            raise SpcsConfigError(
+                setting,
+                "contains white space, which cannot be sent in a token-exchange scope (session:role:<ROLE>); "
+                "use a role whose name has no spaces",
+            )
 
     @staticmethod
     def _account_location(values: ConnectionValues, env: Mapping[str, str]) -> tuple[str, str]:
@@ -283,11 +295,12 @@ class SpcsConfig:
         field_name = setting("token_file")
         if os.path.isdir(self.token_file):
             raise SpcsConfigError(field_name, "is a directory; give the path of the session token file itself")
-        if not os.path.isfile(self.token_file):
+        if not os.path.exists(self.token_file):
             where = f"the default {DEFAULT_TOKEN_FILE}" if self.token_file == DEFAULT_TOKEN_FILE else "the file"
             raise SpcsConfigError(
                 field_name, f"SPCS session token file: {where} does not exist (is Airflow running inside SPCS?)"
             )
+        check_small_file(self.token_file, field_name, what=TOKEN_FILE_WHAT, limit=MAX_TOKEN_FILE_BYTES)
 
     def _validate_password(self, setting: Callable[[str], str]) -> None:
         self._need_login("password authentication")

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from airflow_provider_spcs.core.errors import SpcsApiError, SpcsAuthError, SpcsSqlError
 from airflow_provider_spcs.core.secrets import report_secret
+from airflow_provider_spcs.core.server_text import explain_code, scrub
 from airflow_provider_spcs.core.tokens import Token
 
 log = logging.getLogger(__name__)
@@ -48,14 +49,15 @@ def connect(kwargs: Mapping[str, Any]) -> Any:
         code = str(exc.errno) if getattr(exc, "errno", None) else None
         raise SpcsAuthError(
             f"Snowflake login failed for account {kwargs.get('account')} ({kwargs.get('authenticator', 'SNOWFLAKE')}): "
-            f"{_connector_message(exc)}",
+            f"{_connector_message(exc)}{explain_code(code)}",
             code=code,
         ) from None
 
 
 def _connector_message(exc: BaseException) -> str:
+    """What the connector (quoting the server) said, scrubbed of secrets (:func:`~.server_text.scrub`)."""
     msg = getattr(exc, "raw_msg", None) or getattr(exc, "msg", None) or type(exc).__name__
-    return str(msg)[:300]
+    return scrub(msg, limit=300)
 
 
 def issue_session_token(connection: Any) -> tuple[str, float | None]:

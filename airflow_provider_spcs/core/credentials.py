@@ -9,8 +9,10 @@ kept (a PAT sent as is, the SPCS token file, which rotates) returns no key and i
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -20,10 +22,14 @@ import httpx
 from airflow_provider_spcs.core.accounts import jwt_account
 from airflow_provider_spcs.core.config import SpcsConfig
 from airflow_provider_spcs.core.connector import location_kwargs, open_session
+from airflow_provider_spcs.core.destinations import KnownIngress
 from airflow_provider_spcs.core.effects import Blocking, GetToken, Steps, done, send
 from airflow_provider_spcs.core.errors import SpcsAuthError, SpcsConfigError, SpcsTokenExchangeError
+from airflow_provider_spcs.core.fields import MAX_TOKEN_FILE_BYTES, TOKEN_FILE_WHAT
+from airflow_provider_spcs.core.files import read_small_file
 from airflow_provider_spcs.core.retry import RetryPolicy, send_with_retries
 from airflow_provider_spcs.core.secrets import announce, report_secret
+from airflow_provider_spcs.core.server_text import explain_code, scrub
 from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock, Token, jwt_expiry
 from airflow_provider_spcs.core.version import USER_AGENT
 
@@ -41,6 +47,8 @@ JWT_LIFETIME = 59 * 60
 DEFAULT_EXCHANGED_LIFETIME = 600.0
 """Assumed lifetime of an exchanged token whose ``exp`` cannot be read: short enough to be safe."""
 DEFAULT_FILE_TOKEN_LIFETIME = 300.0
+SNOWFLAKE_OAUTH_PATH = "/oauth/token-request"
+"""Snowflake OAuth's token endpoint: clients authenticate there with HTTP Basic, not in the form."""
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 
@@ -104,8 +112,10 @@ class Credential(ABC):
     :param config: the connection's settings.
     :param policy: retry policy for token endpoints.
     :param clock: time source (epoch seconds).
-    :param timeout: connector login timeout in seconds.
+    :param timeout: connector login timeout, and the budget of one token request with its retries, in seconds.
     :param keys: where parsed private keys are kept (``None`` parses every time).
+    :param known_ingress: the ingress hosts SHOW ENDPOINTS reported in this process (the process
+        state's), which the destination rule lets this credential reach.
     """
 
     method: ClassVar[str]
@@ -120,11 +130,13 @@ class Credential(ABC):
         clock: Clock = SYSTEM_CLOCK,
         timeout: float = 30.0,
         keys: KeyCache | None = None,
+        known_ingress: KnownIngress | None = None,
     ) -> None:
         self.config = config
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.timeout = timeout
+        self.known_ingress = known_ingress or KnownIngress()
         self._load(keys)
 
     def _load(self, keys: KeyCache | None) -> None:  # noqa: B027 - optional hook: most methods load nothing
@@ -189,7 +201,7 @@ class Credential(ABC):
     def _exchange(self, form: dict[str, str]) -> Steps[Token]:
         """POST ``form`` to ``<account_url>/oauth/token``; the reply body is the bare token."""
         url = f"{self.config.account_url}/oauth/token"
-        response = yield from self._post_form(url, form, accept="*/*")
+        response = yield from self._post_form(url, form, {"Accept": "*/*", "User-Agent": USER_AGENT})
         if response.status_code != 200:
             raise SpcsTokenExchangeError(
                 f"token exchange at {url} failed: HTTP {response.status_code}{_error_detail(response)}",
@@ -205,11 +217,13 @@ class Credential(ABC):
         log.debug("Exchanged a token for %s (user %s, role %s)", form.get("scope"), self.config.user, self.config.role)
         return Token(value, expires, now, "exchanged")
 
-    def _post_form(self, url: str, form: dict[str, str], *, accept: str) -> Steps[httpx.Response]:
-        """POST a token request (the credential is in the form, so it goes as it is, with retries)."""
-        headers = {"Accept": accept, "User-Agent": USER_AGENT}
+    def _post_form(self, url: str, form: dict[str, str], headers: dict[str, str]) -> Steps[httpx.Response]:
+        """POST a token request with retries, all within :attr:`timeout` (the credential is in the form)."""
         return send_with_retries(
-            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers), self.policy, send=send
+            lambda _attempt: httpx.Request("POST", url, data=form, headers=headers),
+            self.policy,
+            send=send,
+            deadline=time.monotonic() + self.timeout,
         )
 
     def _scope(self, audience: str) -> str:
@@ -224,19 +238,22 @@ def _error_code(response: httpx.Response) -> str | None:
         return None
     if isinstance(body, dict):
         code = body.get("error") or body.get("code")
-        return str(code) if code else None
+        return scrub(code, limit=60) or None if code else None
     return None
 
 
 def _error_detail(response: httpx.Response) -> str:
+    """What the token server said, scrubbed (:func:`~.server_text.scrub`), with a hint for JWT codes."""
     try:
         body = response.json()
     except ValueError:
-        return ""
+        text = scrub(response.text, limit=200)
+        return f" ({text})" if text else ""
     if not isinstance(body, dict):
         return ""
-    parts = [str(body[k])[:200] for k in ("error", "code", "message", "error_description") if body.get(k)]
-    return f" ({'; '.join(parts)})" if parts else ""
+    parts = [scrub(body[k], limit=200) for k in ("error", "code", "message", "error_description") if body.get(k)]
+    detail = f" ({'; '.join(parts)})" if parts else ""
+    return detail + explain_code(str(body.get("code") or ""))
 
 
 class KeyPairCredential(Credential):
@@ -343,11 +360,11 @@ class SpcsTokenCredential(_SessionIngress):
 
     def _read(self) -> str:
         path = self.config.token_file
+        data, _info = read_small_file(path, "extra.token_file", what=TOKEN_FILE_WHAT, limit=MAX_TOKEN_FILE_BYTES)
         try:
-            with open(path, encoding="utf-8") as handle:
-                value = handle.read().strip()
-        except OSError as exc:
-            raise SpcsConfigError("extra.token_file", f"cannot read {path!r}: {exc.strerror}") from None
+            value = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise SpcsConfigError("extra.token_file", "is not a session token file (not UTF-8 text)") from None
         if not value:
             raise SpcsConfigError("extra.token_file", f"{path!r} is empty")
         report_secret(value)
@@ -398,17 +415,21 @@ class OAuthCredential(_SessionIngress):
         # Both are guaranteed by SpcsConfig validation.
         assert c.oauth_token_endpoint
         assert c.oauth_client_id
-        form = {"client_id": c.oauth_client_id}
+        url = c.oauth_token_endpoint
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        basic = _uses_basic_client_auth(url)
+        form = {} if basic else {"client_id": c.oauth_client_id}
         if c.oauth_refresh_token:
             form.update(grant_type="refresh_token", refresh_token=c.oauth_refresh_token)
         else:
             form["grant_type"] = "client_credentials"
-        if c.oauth_client_secret:
+        if basic:
+            headers["Authorization"] = _basic(c.oauth_client_id, c.oauth_client_secret or "")
+        elif c.oauth_client_secret:
             form["client_secret"] = c.oauth_client_secret
         if c.oauth_scope:
             form["scope"] = c.oauth_scope
-        url = c.oauth_token_endpoint
-        response = yield from self._post_form(url, form, accept="application/json")
+        response = yield from self._post_form(url, form, headers)
         try:
             body = response.json() if response.status_code == 200 else None
         except ValueError:
@@ -433,6 +454,18 @@ class OAuthCredential(_SessionIngress):
     def _connect_credentials(self) -> Steps[dict[str, Any]]:
         token: Token = yield GetToken(SQL)
         return {"authenticator": "oauth", "token": token.value}
+
+
+def _uses_basic_client_auth(endpoint: str) -> bool:
+    """Snowflake OAuth (``<account_url>/oauth/token-request``) takes the client in HTTP Basic auth;
+    other OAuth servers get ``client_id``/``client_secret`` form fields (RFC 6749 section 2.3.1 allows both)."""
+    return httpx.URL(endpoint).path.rstrip("/") == SNOWFLAKE_OAUTH_PATH
+
+
+def _basic(client_id: str, secret: str) -> str:
+    value = base64.b64encode(f"{client_id}:{secret}".encode()).decode("ascii")
+    report_secret(value)
+    return f"Basic {value}"
 
 
 class PasswordCredential(_SessionIngress):
@@ -462,6 +495,7 @@ def credential_for(
     clock: Clock = SYSTEM_CLOCK,
     timeout: float = 30.0,
     keys: KeyCache | None = None,
+    known_ingress: KnownIngress | None = None,
 ) -> Credential:
     """Build the credential for ``config.auth_method`` (loads and parses a private key: blocking).
 
@@ -470,6 +504,9 @@ def credential_for(
     :param clock: time source (epoch seconds).
     :param timeout: connector login timeout in seconds.
     :param keys: where parsed private keys are kept (the process state's; ``None`` parses every time).
+    :param known_ingress: the process state's ingress hosts from SHOW ENDPOINTS (``None``: none known).
     :raises SpcsConfigError: the key cannot be used (see :mod:`.keys`).
     """
-    return _CLASSES[config.auth_method](config, policy=policy, clock=clock, timeout=timeout, keys=keys)
+    return _CLASSES[config.auth_method](
+        config, policy=policy, clock=clock, timeout=timeout, keys=keys, known_ingress=known_ingress
+    )

@@ -29,10 +29,19 @@ class Send:
 
     Credentials are already on the request: they are added by
     :func:`airflow_provider_spcs.core.auth.authorized_send`, the one place that attaches them.
-    Transport errors (``httpx.TransportError``) are thrown back into the generator.
+    Transport errors (``httpx.TransportError``) are thrown back into the generator. Besides httpx's
+    ``timeout``, the request may carry :data:`DEADLINE_EXTENSION` and :data:`MAX_BYTES_EXTENSION`.
     """
 
     request: httpx.Request
+
+
+DEADLINE_EXTENSION = "spcs_deadline"
+"""Request extension: the call's deadline (``time.monotonic()`` seconds). The runner shortens the
+try's timeouts so it ends by then; :func:`~airflow_provider_spcs.core.retry.send_with_retries` sets it."""
+MAX_BYTES_EXTENSION = "spcs_max_response_bytes"
+"""Request extension: read at most this many (decoded) body bytes; the runner stops reading past it
+and raises :class:`~airflow_provider_spcs.core.errors.SpcsApiError` (``max_response_bytes``)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 AUTH_METHODS = ("key_pair", "pat", "spcs_token", "oauth", "password")
 DEFAULT_TOKEN_FILE = "/snowflake/session/token"
+MAX_TOKEN_FILE_BYTES = 64 * 1024
+"""Largest SPCS session token file read (a session token is a few kilobytes)."""
+TOKEN_FILE_WHAT = "the SPCS session token file"
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
         "Extra ingress hosts",
         "Comma-separated host[:port] patterns that may also receive credentials, for private DNS names or a "
         "company proxy in front of ingress, e.g. spcs.corp.example:8443, *.ingress.corp.example. A host without "
-        "a port matches any port; '*.' matches hosts below a domain.",
+        "a port matches any port; '*.' matches hosts below a domain. Enforced: credentials go nowhere else "
+        "besides Snowflake's ingress domains and the endpoint hosts Snowflake reports for the account.",
     ),
 )
 

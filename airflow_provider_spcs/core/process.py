@@ -24,6 +24,9 @@ What is kept, for how long, and how a change takes effect:
   client per event loop; the sync client closes at exit, each async client with its loop.
 * **reads** (:class:`~.coalesce.CoalescedReads`): results of coalesced reads (a trigger's shared
   ``SHOW SERVICES IN SCHEMA``), each served while its effect says it is fresh (about a second).
+* **known_ingress** (:class:`~.destinations.KnownIngress`): the ingress hosts ``SHOW ENDPOINTS``
+  reported, per account, which may receive that account's credentials (see
+  :mod:`~.destinations`); kept until :meth:`ProcessState.reset`.
 * **secrets** (:class:`~.secrets.SecretSinks`): who hears about secrets (Airflow's masker) and
   digests of what each sink heard. The masker is one per process, so every state shares
   :data:`~.secrets.SINKS`; what it heard stays registered for the life of the process.
@@ -41,6 +44,7 @@ from airflow_provider_spcs.core.cache import TokenCache
 from airflow_provider_spcs.core.clients import ClientPool
 from airflow_provider_spcs.core.coalesce import CoalescedReads
 from airflow_provider_spcs.core.connections import SharedConnections
+from airflow_provider_spcs.core.destinations import KnownIngress
 from airflow_provider_spcs.core.keys import KeyCache
 from airflow_provider_spcs.core.secrets import SINKS, SecretSinks
 from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock
@@ -66,17 +70,19 @@ class ProcessState:
         self.connections = connections or SharedConnections()
         self.clients = clients or ClientPool()
         self.reads = CoalescedReads()
+        self.known_ingress = KnownIngress()
         self.secrets: SecretSinks = SINKS
 
     def reset(self) -> None:
         """Forget everything that can go stale: tokens (sessions behind them are closed), settings,
-        runners and read results; close the sync client (async ones close with their loops).
+        runners, read results and known ingress hosts; close the sync client (async ones close with their loops).
         Everything is rebuilt on next use. Parsed keys stay, being addressed by content; so does
         the memory of reported secrets, since the masker that heard them keeps them (after a
         masker reset, call ``secrets.forget()``)."""
         self.tokens.clear()
         self.connections.clear()
         self.reads.clear()
+        self.known_ingress.clear()
         self.clients.close()
 
     def after_fork(self) -> None:

@@ -3,7 +3,9 @@
 A runner pairs a credential with the process state (:mod:`.process`) whose caches serve the
 steps: tokens for :class:`~.effects.GetToken`, results for :class:`~.effects.Coalesced`, pooled
 clients for :class:`~.effects.Send`. Every request gets the runner's timeout unless it carries
-its own (the request's ``timeout`` extension).
+its own (the request's ``timeout`` extension), shortened to end by the call's deadline when the
+request carries one (:data:`~.effects.DEADLINE_EXTENSION`). A request with
+:data:`~.effects.MAX_BYTES_EXTENSION` is streamed and its body read up to that many bytes only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from airflow_provider_spcs.core.effects import Blocking, Coalesced, Effect, GetToken, Send, Sleep, Steps
+from airflow_provider_spcs.core.effects import (
+    DEADLINE_EXTENSION,
+    MAX_BYTES_EXTENSION,
+    Blocking,
+    Coalesced,
+    Effect,
+    GetToken,
+    Send,
+    Sleep,
+    Steps,
+)
+from airflow_provider_spcs.core.errors import SpcsApiError
 from airflow_provider_spcs.core.offload import in_thread
 
 if TYPE_CHECKING:
@@ -72,12 +85,28 @@ class Runner:
     # drivers ---------------------------------------------------------------------------------
     def _with_timeout(self, request: httpx.Request) -> httpx.Request:
         # Requests built outside a client carry no timeout; every request must have one.
-        request.extensions.setdefault("timeout", self.timeout.as_dict())
+        timeout = dict(request.extensions.get("timeout") or self.timeout.as_dict())
+        deadline = request.extensions.get(DEADLINE_EXTENSION)
+        if deadline is not None:
+            left = max(0.001, float(deadline) - time.monotonic())
+            timeout = {key: left if value is None else min(float(value), left) for key, value in timeout.items()}
+        request.extensions["timeout"] = timeout
         return request
 
     def _do(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
-            return self.clients.client().send(self._with_timeout(effect.request))
+            request = self._with_timeout(effect.request)
+            limit = request.extensions.get(MAX_BYTES_EXTENSION)
+            if limit is None:
+                return self.clients.client().send(request)
+            response = self.clients.client().send(request, stream=True)
+            try:
+                body = _Body(response, int(limit))
+                for chunk in response.iter_bytes():
+                    body.add(chunk)
+            finally:
+                response.close()
+            return body.response()
         if isinstance(effect, GetToken):
             return self.token(effect.audience, effect.reject)
         if isinstance(effect, Sleep):
@@ -91,8 +120,19 @@ class Runner:
 
     async def _ado(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
+            request = self._with_timeout(effect.request)
+            limit = request.extensions.get(MAX_BYTES_EXTENSION)
             client = await self.clients.aclient_ready()
-            return await client.send(self._with_timeout(effect.request))
+            if limit is None:
+                return await client.send(request)
+            response = await client.send(request, stream=True)
+            try:
+                body = _Body(response, int(limit))
+                async for chunk in response.aiter_bytes():
+                    body.add(chunk)
+            finally:
+                await response.aclose()
+            return body.response()
         if isinstance(effect, GetToken):
             return await self.atoken(effect.audience, effect.reject)
         if isinstance(effect, Sleep):
@@ -135,3 +175,41 @@ class Runner:
                 value = await self._ado(effect)
             except Exception as exc:
                 error = exc
+
+
+class _Body:
+    """A streamed response's body, read up to ``limit`` decoded bytes (then an error, not more memory)."""
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        self.streamed = response
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            request = self.streamed.request
+            raise SpcsApiError(
+                f"{request.method} {request.url.scheme}://{request.url.netloc.decode()}{request.url.path}: the response "
+                f"is larger than max_response_bytes ({self.limit} bytes); stopped reading. Raise max_response_bytes, "
+                "or ask the endpoint for less (pages, filters)",
+                status_code=self.streamed.status_code,
+                retryable=False,
+            )
+        self.chunks.append(chunk)
+
+    def response(self) -> httpx.Response:
+        """The same response, with the body read (already decoded, so no Content-Encoding)."""
+        headers = self.streamed.headers.copy()
+        for name in ("content-encoding", "content-length", "transfer-encoding"):
+            headers.pop(name, None)
+        read = httpx.Response(
+            self.streamed.status_code,
+            headers=headers,
+            content=b"".join(self.chunks),
+            request=self.streamed.request,
+            extensions=self.streamed.extensions,
+        )
+        read.next_request = self.streamed.next_request
+        return read

@@ -22,6 +22,7 @@ from airflow_provider_spcs.core.credentials import SQL
 from airflow_provider_spcs.core.effects import Blocking, Sleep, Steps
 from airflow_provider_spcs.core.errors import SpcsApiError, SpcsSqlError, SpcsTimeoutError
 from airflow_provider_spcs.core.retry import RETRY_STATUSES, RetryPolicy, send_with_retries
+from airflow_provider_spcs.core.server_text import scrub
 from airflow_provider_spcs.core.version import USER_AGENT
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 STATEMENTS_PATH = "/api/v2/statements"
 DEFAULT_STATEMENT_TIMEOUT = 600
 """Server-side statement timeout (seconds) sent with every statement; the client waits a bit longer."""
+CLIENT_GRACE = 60
+"""Seconds the client waits beyond the statement timeout: the budget of one statement, retries included."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 def raise_for_sql_response(response: httpx.Response) -> dict[str, Any]:
     """Return the JSON body of a 200/202 reply; raise the matching typed error otherwise.
 
+    The server's message is quoted scrubbed of secrets (:func:`~.server_text.scrub`).
+
     :raises SpcsSqlError: 422 (the statement failed), with code, SQL state and message.
     :raises SpcsApiError: any other non-2xx status; ``retryable`` for 429/503/504.
     """
@@ -150,14 +155,14 @@ def raise_for_sql_response(response: httpx.Response) -> dict[str, Any]:
     status = response.status_code
     if status in (200, 202):
         return body
-    message = str(body.get("message") or response.reason_phrase or "")[:1000]
-    code = str(body["code"]) if body.get("code") else None
+    message = scrub(body.get("message") or response.reason_phrase or "", limit=1000)
+    code = scrub(body["code"], limit=40) or None if body.get("code") else None
     if status == 422:
         raise SpcsSqlError(
             message,
             code=code,
-            sql_state=body.get("sqlState"),
-            statement_handle=body.get("statementHandle"),
+            sql_state=scrub(body.get("sqlState"), limit=10) or None,
+            statement_handle=scrub(body.get("statementHandle"), limit=80) or None,
         )
     raise SpcsApiError(
         f"SQL API returned HTTP {status}" + (f" (code {code})" if code else "") + (f": {message}" if message else ""),
@@ -196,6 +201,8 @@ def execute(
 
     Retries reuse the same ``requestId`` with ``retry=true`` so Snowflake never runs it twice; a 202
     is polled at ``statementStatusUrl`` with growing waits; partitions 1..n are fetched after the first.
+    Everything, retries included, fits in ``timeout`` + :data:`CLIENT_GRACE` seconds; every request
+    goes to ``account_url`` (the destination rule refuses a status URL elsewhere).
 
     :param credential: the connection's credential; its settings give the account URL and session context.
     :param statement: the SQL text.
@@ -215,9 +222,9 @@ def execute(
         params = {"requestId": request_id, **({"retry": "true"} if attempt > 1 else {})}
         return httpx.Request("POST", base + STATEMENTS_PATH, params=params, json=body, headers=_headers())
 
-    response = yield from send_with_retries(submit, policy, send=send)
+    deadline = time.monotonic() + timeout + CLIENT_GRACE
+    response = yield from send_with_retries(submit, policy, send=send, deadline=deadline)
     payload = raise_for_sql_response(response)
-    deadline = time.monotonic() + timeout + 60
     polls = 0
     while response.status_code == 202:
         if time.monotonic() > deadline:
@@ -225,7 +232,7 @@ def execute(
         status_url = base + str(payload.get("statementStatusUrl") or f"{STATEMENTS_PATH}/{payload['statementHandle']}")
         yield Sleep(policy.poll_delay(polls))
         polls += 1
-        response = yield from send_with_retries(_get(status_url), policy, send=send)
+        response = yield from send_with_retries(_get(status_url), policy, send=send, deadline=deadline)
         payload = raise_for_sql_response(response)
 
     meta = payload.get("resultSetMetaData") or {}
@@ -237,7 +244,7 @@ def execute(
     for index in range(1, len(partitions)):
         url = f"{base}{STATEMENTS_PATH}/{handle}"
         params = {"requestId": request_id, "partition": str(index)}
-        part = yield from send_with_retries(_get(url, params), policy, send=send)
+        part = yield from send_with_retries(_get(url, params), policy, send=send, deadline=deadline)
         rows.extend(raise_for_sql_response(part).get("data") or [])
     types = [(str(col.get("type") or "text"), col.get("scale")) for col in row_type]
     rows = yield from _converted(rows, types)

@@ -172,7 +172,9 @@ class SpcsHook(BaseHook):
         policy, process = self._policy, self.process
 
         def build() -> Runner:
-            credential = credential_for(config, policy=policy, timeout=self.timeout, keys=process.keys)
+            credential = credential_for(
+                config, policy=policy, timeout=self.timeout, keys=process.keys, known_ingress=process.known_ingress
+            )
             return Runner(credential, timeout=self.timeout, process=process)
 
         runner = process.connections.runner(self._runner_key(config), build)
@@ -228,10 +230,16 @@ class SpcsHook(BaseHook):
         :param method: HTTP method.
         :param url: full URL on the ingress host (see :meth:`get_ingress_url`).
         :param kwargs: ``params``, ``headers``, ``cookies``, ``content``, ``data``, ``files``, ``json``,
-            ``timeout``; and ``raise_for_status`` (default ``True``: non-2xx raises ``SpcsApiError``).
+            ``timeout`` (seconds for the whole call, retries included; default the hook's); and
+            ``raise_for_status`` (default ``True``: non-2xx raises ``SpcsApiError``),
+            ``follow_redirects`` (default ``False``; same origin only, at most 5 hops) and
+            ``max_response_bytes`` (stop reading a larger body and raise ``SpcsApiError``).
         :return: the (read) response.
+        :raises SpcsConfigError: ``url`` may not receive the connection's credentials (see
+            :mod:`~airflow_provider_spcs.core.destinations`); nothing was sent.
         :raises SpcsAuthError: the credential was refused twice (401 or sign-in redirect).
-        :raises SpcsApiError: non-2xx status (unless ``raise_for_status=False``), or the host unreachable.
+        :raises SpcsApiError: non-2xx status (unless ``raise_for_status=False``), the host unreachable,
+            the call's timeout spent, or the body larger than ``max_response_bytes``.
         """
         return self._run(self._request_steps, method, url, kwargs)
 
@@ -334,7 +342,14 @@ class SpcsHook(BaseHook):
         from airflow_provider_spcs.core.endpoints import public_ingress_url
 
         rows = yield from self._reads(runner).endpoints(service)
-        return public_ingress_url(rows, service, endpoint)
+        url = public_ingress_url(rows, service, endpoint)
+        runner.credential.known_ingress.remember(runner.credential.config, url)
+        return url
+
+    def _endpoints_steps(self, runner: Runner, name: str) -> Steps[list[dict[str, Any]]]:
+        rows = yield from self._sql_steps(runner, statements.show_endpoints(name))
+        runner.credential.known_ingress.remember_rows(runner.credential.config, rows)
+        return rows
 
     def describe_service(self, name: str) -> dict[str, Any]:
         """``DESCRIBE SERVICE`` as one dict (lowercase keys).
@@ -365,15 +380,21 @@ class SpcsHook(BaseHook):
         return await self._arun(self._rows_steps, statements.show_service_containers, name)
 
     def get_service_endpoints(self, name: str) -> list[dict[str, Any]]:
-        """``SHOW ENDPOINTS IN SERVICE``: one dict per endpoint."""
-        return self._run(self._rows_steps, statements.show_endpoints, name)
+        """``SHOW ENDPOINTS IN SERVICE``: one dict per endpoint.
+
+        The public ingress hosts it reports may receive this connection's credentials from now on
+        (in this process; see :mod:`~airflow_provider_spcs.core.destinations`).
+        """
+        return self._run(self._endpoints_steps, name)
 
     async def aget_service_endpoints(self, name: str) -> list[dict[str, Any]]:
         """Async twin of :meth:`get_service_endpoints`."""
-        return await self._arun(self._rows_steps, statements.show_endpoints, name)
+        return await self._arun(self._endpoints_steps, name)
 
     def get_ingress_url(self, service: str, endpoint: str) -> str:
         """Base URL of a public endpoint: ``https://<host>`` for a bare host, else the URL as given.
+
+        The host may receive this connection's credentials from now on, in this process.
 
         :raises SpcsNotReadyError: the endpoint is still provisioning.
         :raises SpcsConfigError: no such endpoint, or it is not public.

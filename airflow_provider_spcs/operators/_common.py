@@ -7,7 +7,7 @@ does not load the Snowflake connector or key-handling code.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from airflow_provider_spcs.triggers.events import ServiceEvent
 
 if TYPE_CHECKING:
+    from airflow_provider_spcs.core.retry import RetryPolicy
     from airflow_provider_spcs.core.services import Observation, ServiceWait
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
@@ -40,11 +41,29 @@ def default_deferrable() -> bool:
     return bool(conf.getboolean("operators", "default_deferrable", fallback=False))
 
 
-def make_hook(conn_id: str) -> SpcsHook:
+def make_hook(conn_id: str, *, retry_policy: RetryPolicy | None = None) -> SpcsHook:
     """Build the hook (imported here, at run time, to keep DAG-file imports light)."""
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
-    return SpcsHook(spcs_conn_id=conn_id)
+    return SpcsHook(spcs_conn_id=conn_id, retry_policy=retry_policy)
+
+
+def retry_policy_of(value: RetryPolicy | Mapping[str, Any] | None) -> RetryPolicy | None:
+    """A task's ``retry_policy`` argument: a :class:`RetryPolicy`, its :meth:`~RetryPolicy.to_dict` form, or ``None``.
+
+    :raises SpcsConfigError: an unknown setting or a bad value.
+    """
+    if value is None:
+        return None
+    from airflow_provider_spcs.core.retry import RetryPolicy
+
+    if isinstance(value, RetryPolicy):
+        return value
+    if isinstance(value, Mapping):
+        return RetryPolicy.from_dict(value)
+    from airflow_provider_spcs.core.errors import SpcsConfigError
+
+    raise SpcsConfigError("retry_policy", "expected a RetryPolicy or a dict of its settings")
 
 
 @contextmanager

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from airflow.sdk import BaseOperator
 
 from airflow_provider_spcs.core.accounts import ingress_base_url, with_https_default
+from airflow_provider_spcs.core.destinations import require_same_origin
 from airflow_provider_spcs.core.errors import ResponseCheckFailed, SpcsError
-from airflow_provider_spcs.core.retry import IDEMPOTENT_METHODS
+from airflow_provider_spcs.core.retry import IDEMPOTENT_METHODS, RetryPolicy
 from airflow_provider_spcs.operators._common import (
     DEFAULT_CONN_ID,
     closing_hook,
@@ -19,6 +20,7 @@ from airflow_provider_spcs.operators._common import (
     default_deferrable,
     defer_timeout,
     make_hook,
+    retry_policy_of,
 )
 from airflow_provider_spcs.triggers.events import ResponseEvent
 
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 
 #: Request parts merged key by key when ``pagination_function`` returns them; others are replaced.
 _MERGED_PARTS = ("params", "headers", "json", "data")
+DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+"""Largest response body the operator reads on the worker (10 MiB) unless ``max_response_bytes`` says otherwise."""
 
 
 class SpcsEndpointOperator(BaseOperator):
@@ -54,12 +58,24 @@ class SpcsEndpointOperator(BaseOperator):
         ``pagination_function`` it receives the list of all responses.
     :param pagination_function: ``callable(response) -> dict | None`` returning the parts of the
         next request (``path``, ``url``, ``params`` (query parameters), ``json``, ``data``, ``headers``, ``method``), or
-        ``None`` after the last page. Mapping parts are merged into the previous request's.
-    :param timeout: seconds allowed for each request (in deferrable mode, for the whole request).
+        ``None`` after the last page. Mapping parts are merged into the previous request's. Every
+        page stays on the origin (scheme, host, port) of the first request: a ``url`` elsewhere
+        fails the task before anything is sent.
+    :param timeout: seconds allowed for each request, its retries included (in deferrable mode,
+        for the whole request).
+    :param request_retry_policy: how to retry 429/503/504 and connection errors
+        (:class:`~airflow_provider_spcs.core.retry.RetryPolicy`, or a dict of its settings); POST and
+        PATCH are retried only with ``RetryPolicy(retry_non_idempotent=True)``. Default: the hook's.
+        (Not ``retry_policy``: Airflow 3.3 tasks take that name for their own retry decisions.)
+    :param max_response_bytes: largest response body read, in bytes (default 10 MiB); a larger
+        one fails the task without being read whole. Deferrable mode also caps what an event
+        carries (1 MB).
     :param extra_options: more keyword arguments for :meth:`SpcsHook.request
-        <airflow_provider_spcs.hooks.spcs.SpcsHook.request>`: ``cookies``, ``files``, ``timeout``, or
+        <airflow_provider_spcs.hooks.spcs.SpcsHook.request>`: ``cookies``, ``files``, ``timeout``,
         ``raise_for_status`` (``False`` hands non-2xx responses to ``response_check`` and
-        ``response_filter`` instead of failing). Redirects are never followed.
+        ``response_filter`` instead of failing), or ``follow_redirects`` (``True`` follows
+        redirects on the same origin only, at most 5, with the credential checked again for each
+        hop; by default redirects are not followed).
     :param log_response: log the response status and body. Off by default because bodies may hold
         data you do not want in task logs. Request headers are never logged.
     :param deferrable: send the request from the triggerer instead of holding a worker slot. The
@@ -99,6 +115,8 @@ class SpcsEndpointOperator(BaseOperator):
         response_filter: Callable[..., Any] | None = None,
         pagination_function: Callable[[httpx.Response], dict[str, Any] | None] | None = None,
         timeout: float = 60.0,
+        request_retry_policy: RetryPolicy | Mapping[str, Any] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         extra_options: Mapping[str, Any] | None = None,
         log_response: bool = False,
         deferrable: bool | None = None,
@@ -122,6 +140,10 @@ class SpcsEndpointOperator(BaseOperator):
         self.response_filter = response_filter
         self.pagination_function = pagination_function
         self.timeout = float(timeout)
+        self.request_retry_policy = retry_policy_of(request_retry_policy)
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int) or max_response_bytes < 1:
+            raise ValueError("max_response_bytes: expected a whole number of bytes, 1 or more")
+        self.max_response_bytes = max_response_bytes
         self.extra_options = extra_options
         self.log_response = log_response
         self.deferrable = default_deferrable() if deferrable is None else deferrable
@@ -131,7 +153,7 @@ class SpcsEndpointOperator(BaseOperator):
     @cached_property
     def hook(self) -> SpcsHook:
         """The hook, built once per task run."""
-        return make_hook(self.spcs_conn_id)
+        return make_hook(self.spcs_conn_id, retry_policy=self.request_retry_policy)
 
     def _warn_if_not_idempotent(self) -> None:
         method = str(self.method).upper()
@@ -155,7 +177,7 @@ class SpcsEndpointOperator(BaseOperator):
                 self._defer(base, request, page=0)
             responses: list[httpx.Response] = []
             while True:
-                kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
+                kwargs = self._request_kwargs(request)
                 response = self.hook.request(request["method"], request["url"], **kwargs)
                 self._check(response)
                 responses.append(response)
@@ -200,7 +222,7 @@ class SpcsEndpointOperator(BaseOperator):
         """
         self._warn_if_not_idempotent()
         deadline = deadline_after(self.timeout)
-        kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
+        kwargs = self._request_kwargs(request)
         from airflow_provider_spcs.triggers.spcs import SpcsEndpointTrigger  # not needed to parse DAGs
 
         self.defer(
@@ -211,6 +233,10 @@ class SpcsEndpointOperator(BaseOperator):
                 request_kwargs=kwargs,
                 deadline=deadline,
                 carry={"base": base, "request": request, "page": page},
+                retry_policy=None if self.request_retry_policy is None else self.request_retry_policy.to_dict(),
+                # The triggerer is another process: let it look the endpoint up again, so the host
+                # SHOW ENDPOINTS reported may receive credentials there too.
+                resolve_endpoint=None if self.ingress_url else [str(self.service), str(self.endpoint)],
             ),
             method_name="execute_complete",
             timeout=defer_timeout(deadline),
@@ -224,6 +250,11 @@ class SpcsEndpointOperator(BaseOperator):
         assert self.service is not None
         assert self.endpoint is not None
         return self.hook.get_ingress_url(self.service, self.endpoint)
+
+    def _request_kwargs(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        kwargs = _httpx_kwargs(request, self.timeout, self.extra_options)
+        kwargs.setdefault("max_response_bytes", self.max_response_bytes)
+        return kwargs
 
     def _request_parts(self) -> dict[str, Any]:
         parts: dict[str, Any] = {}
@@ -267,6 +298,7 @@ class SpcsEndpointOperator(BaseOperator):
                 merged[key] = value
             else:
                 raise ValueError(f"pagination_function returned an unknown request part {key!r}")
+        require_same_origin(base, merged["url"], field="pagination_function", what="the next page's url")
         return merged
 
     def _result(self, responses: list[httpx.Response]) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +17,14 @@ from airflow_provider_spcs.operators._common import (
     default_deferrable,
     defer_timeout,
     poll_service_once,
+    retry_policy_of,
 )
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_spcs.core.retry import RetryPolicy
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
 __all__ = ["SpcsServiceStatusSensor"]
@@ -45,6 +47,9 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
         every public endpoint, or a list of endpoint names.
     :param deferrable: wait in the triggerer; the sensor's ``timeout`` becomes an absolute deadline
         that survives triggerer restarts. Default: Airflow's ``[operators] default_deferrable``.
+    :param request_retry_policy: how each status read retries 429/503/504 and connection errors
+        (:class:`~airflow_provider_spcs.core.retry.RetryPolicy`, or a dict of its settings), on the
+        worker and in the triggerer alike. Default: the hook's.
     """
 
     template_fields: Sequence[str] = ("service", "target_statuses")
@@ -58,6 +63,7 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
         target_statuses: str | Iterable[str] = ("RUNNING",),
         wait_for_endpoints: bool | Sequence[str] = False,
         deferrable: bool | None = None,
+        request_retry_policy: RetryPolicy | Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -67,13 +73,14 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
         parse_statuses(self.target_statuses, field="target_statuses")  # fail at parse time, not at run time
         self.wait_for_endpoints = wait_for_endpoints
         self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.request_retry_policy = retry_policy_of(request_retry_policy)
 
     @cached_property
     def hook(self) -> SpcsHook:
         """The hook, built once per task run."""
         from airflow_provider_spcs.operators._common import make_hook
 
-        return make_hook(self.spcs_conn_id)
+        return make_hook(self.spcs_conn_id, retry_policy=self.request_retry_policy)
 
     def _event(self) -> ServiceEvent | None:
         targets = parse_statuses(self.target_statuses, field="target_statuses")
@@ -106,6 +113,7 @@ class SpcsServiceStatusSensor(BaseSensorOperator):
                     deadline=deadline,
                     poll_interval=self.poke_interval,
                     wait_for_endpoints=self.wait_for_endpoints,
+                    retry_policy=None if self.request_retry_policy is None else self.request_retry_policy.to_dict(),
                 ),
                 method_name="execute_complete",
                 timeout=defer_timeout(deadline),

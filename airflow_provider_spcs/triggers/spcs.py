@@ -34,6 +34,8 @@ from airflow_provider_spcs.core.offload import import_in_thread
 from airflow_provider_spcs.core.statuses import JOB_SUCCESS_STATUSES, parse_statuses
 
 if TYPE_CHECKING:
+    import httpx
+
     from airflow_provider_spcs.core.errors import SpcsError
     from airflow_provider_spcs.core.services import Observation
     from airflow_provider_spcs.hooks.spcs import SpcsHook
@@ -52,20 +54,24 @@ CLEANUP_TIMEOUT = 20.0
 __all__ = ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStatusTrigger"]
 
 
-def _new_hook(conn_id: str) -> SpcsHook:
+def _new_hook(conn_id: str, retry_policy: dict[str, Any] | None = None) -> SpcsHook:
+    from airflow_provider_spcs.core.retry import RetryPolicy
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
-    return SpcsHook(spcs_conn_id=conn_id)
+    return SpcsHook(spcs_conn_id=conn_id, retry_policy=RetryPolicy.from_dict(retry_policy) if retry_policy else None)
 
 
 async def _with_hook(
-    conn_id: str, work: Callable[[SpcsHook], Awaitable[EventT]], failed: Callable[[SpcsError], EventT]
+    conn_id: str,
+    retry_policy: dict[str, Any] | None,
+    work: Callable[[SpcsHook], Awaitable[EventT]],
+    failed: Callable[[SpcsError], EventT],
 ) -> EventT:
     """``work`` with a hook built here and closed after; an error becomes ``failed(error)``'s event."""
     await import_in_thread(_RUNTIME)
     from airflow_provider_spcs.core.errors import SpcsError
 
-    hook = _new_hook(conn_id)
+    hook = _new_hook(conn_id, retry_policy)
     try:
         return await work(hook)
     except SpcsError as exc:
@@ -89,6 +95,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
     :param also_wait: statuses to keep waiting through (e.g. ``SUSPENDED`` right after a resume).
     :param wait_for_endpoints: also wait until public endpoints have an ingress URL: ``True`` for
         all of them, or a list of endpoint names.
+    :param retry_policy: the hook's retry policy as plain values (``RetryPolicy.to_dict()``).
     """
 
     def __init__(
@@ -101,6 +108,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
         poll_interval: float = 30.0,
         also_wait: Sequence[str] = (),
         wait_for_endpoints: bool | Sequence[str] = False,
+        retry_policy: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.spcs_conn_id = spcs_conn_id
@@ -112,9 +120,10 @@ class SpcsServiceStatusTrigger(BaseTrigger):
         self.wait_for_endpoints: bool | list[str] = (
             wait_for_endpoints if isinstance(wait_for_endpoints, bool) else list(wait_for_endpoints)
         )
+        self.retry_policy = dict(retry_policy) if retry_policy else None
 
     def _kwargs(self) -> dict[str, Any]:
-        return {
+        kwargs: dict[str, Any] = {
             "spcs_conn_id": self.spcs_conn_id,
             "service": self.service,
             "target_statuses": [s.value for s in self.target_statuses],
@@ -123,6 +132,9 @@ class SpcsServiceStatusTrigger(BaseTrigger):
             "also_wait": [s.value for s in self.also_wait],
             "wait_for_endpoints": self.wait_for_endpoints,
         }
+        if self.retry_policy:
+            kwargs["retry_policy"] = self.retry_policy
+        return kwargs
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and plain-value kwargs (no credentials, ever)."""
@@ -130,7 +142,7 @@ class SpcsServiceStatusTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until final; yield one :class:`ServiceEvent` payload."""
-        event = await _with_hook(self.spcs_conn_id, self._wait, self._failed)
+        event = await _with_hook(self.spcs_conn_id, self.retry_policy, self._wait, self._failed)
         self.log.info("Service %s: %s (%s)", self.service, event.status.value, event.message)
         yield TriggerEvent(event.to_payload())  # type: ignore[no-untyped-call]
 
@@ -252,6 +264,9 @@ class SpcsEndpointTrigger(BaseTrigger):
     :param carry: plain JSON the operator needs back (a cursor: its request and the page's number,
         never the pages themselves), returned untouched in the event: ``dag.test()`` does not hand
         ``defer(kwargs=...)`` back.
+    :param retry_policy: the hook's retry policy as plain values (``RetryPolicy.to_dict()``).
+    :param resolve_endpoint: ``[service, endpoint]`` whose ingress URL the operator looked up: looked
+        up again here first, so its host may receive credentials in the triggerer's process too.
     """
 
     def __init__(
@@ -263,6 +278,8 @@ class SpcsEndpointTrigger(BaseTrigger):
         request_kwargs: dict[str, Any] | None = None,
         deadline: float | None = None,
         carry: dict[str, Any] | None = None,
+        retry_policy: dict[str, Any] | None = None,
+        resolve_endpoint: Sequence[str] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.spcs_conn_id = spcs_conn_id
@@ -271,10 +288,12 @@ class SpcsEndpointTrigger(BaseTrigger):
         self.url = url
         self.request_kwargs = dict(request_kwargs or {})
         self.deadline = None if deadline is None else float(deadline)
+        self.retry_policy = dict(retry_policy) if retry_policy else None
+        self.resolve_endpoint = [str(part) for part in resolve_endpoint] if resolve_endpoint else None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and plain-value kwargs (no credentials, ever)."""
-        return f"{type(self).__module__}.{type(self).__qualname__}", {
+        kwargs: dict[str, Any] = {
             "spcs_conn_id": self.spcs_conn_id,
             "method": self.method,
             "url": self.url,
@@ -282,10 +301,15 @@ class SpcsEndpointTrigger(BaseTrigger):
             "deadline": self.deadline,
             "carry": self.carry,
         }
+        if self.retry_policy:
+            kwargs["retry_policy"] = self.retry_policy
+        if self.resolve_endpoint:
+            kwargs["resolve_endpoint"] = self.resolve_endpoint
+        return f"{type(self).__module__}.{type(self).__qualname__}", kwargs
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Send the request; yield one :class:`ResponseEvent` payload."""
-        event = await _with_hook(self.spcs_conn_id, self._send, self._failed)
+        event = await _with_hook(self.spcs_conn_id, self.retry_policy, self._send, self._failed)
         event = dataclasses.replace(event, carry=self.carry)
         yield _ResponseTriggerEvent(payload=event.to_payload())
 
@@ -293,6 +317,12 @@ class SpcsEndpointTrigger(BaseTrigger):
         from airflow_provider_spcs.triggers.events import ResponseEvent
 
         return ResponseEvent.from_error(self.url, error)
+
+    async def _request(self, hook: SpcsHook) -> httpx.Response:
+        if self.resolve_endpoint:
+            service, endpoint = self.resolve_endpoint
+            await hook.aget_ingress_url(service, endpoint)  # remembers the host in this process
+        return await hook.arequest(self.method, self.url, **self.request_kwargs)
 
     async def _send(self, hook: SpcsHook) -> ResponseEvent:
         from airflow_provider_spcs.core.errors import SpcsError
@@ -302,7 +332,7 @@ class SpcsEndpointTrigger(BaseTrigger):
         if remaining is not None and remaining <= 0:
             return ResponseEvent(EventStatus.TIMEOUT, self.url, message="deadline passed before the request")
         try:
-            response = await asyncio.wait_for(hook.arequest(self.method, self.url, **self.request_kwargs), remaining)
+            response = await asyncio.wait_for(self._request(hook), remaining)
         except TimeoutError:
             return ResponseEvent(EventStatus.TIMEOUT, self.url, message="no response before the deadline")
         if len(response.content) > MAX_EVENT_TEXT:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 import pytest
 
 from airflow_provider_spcs.core.effects import Send, Sleep, Steps
-from airflow_provider_spcs.core.errors import SpcsApiError
+from airflow_provider_spcs.core.errors import SpcsApiError, SpcsConfigError
 from airflow_provider_spcs.core.retry import RetryPolicy, parse_retry_after, send_with_retries
 
 
@@ -31,10 +33,20 @@ def test_poll_delay_grows_to_cap() -> None:
     assert [round(policy.poll_delay(n), 3) for n in range(4)] == [0.1, 0.15, 0.225, 0.3]
 
 
+class _Clock:
+    """A monotonic clock the test moves by hand (``Sleep`` effects advance it)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def _drive(
-    steps: Steps[httpx.Response], responses: Sequence[httpx.Response | Exception]
+    steps: Steps[httpx.Response], responses: Sequence[httpx.Response | Exception], *, clock: _Clock | None = None
 ) -> tuple[httpx.Response, list[httpx.Request], list[float]]:
-    """Answer Send effects from ``responses`` (Response or exception); record sleeps."""
+    """Answer Send effects from ``responses`` (Response or exception); record sleeps (and move ``clock``)."""
     sleeps: list[float] = []
     sent: list[httpx.Request] = []
     reply: httpx.Response | None = None
@@ -48,9 +60,13 @@ def _drive(
         reply, error = None, None
         if isinstance(effect, Sleep):
             sleeps.append(effect.seconds)
+            if clock is not None:
+                clock.now += effect.seconds
         else:
             assert isinstance(effect, Send)
             sent.append(effect.request)
+            if clock is not None:
+                clock.now += 1.0
             outcome = pending.pop(0)
             if isinstance(outcome, Exception):
                 error = outcome
@@ -105,3 +121,83 @@ def test_transport_errors_exhausted() -> None:
     policy = RetryPolicy(max_attempts=2, random=lambda: 0.0)
     with pytest.raises(SpcsApiError, match="ConnectError after 2 attempt"):
         _drive(send_with_retries(_req, policy), [httpx.ConnectError("down")] * 2)
+
+
+def _drive_on(
+    clock: _Clock, steps: Steps[httpx.Response], responses: Sequence[httpx.Response | Exception]
+) -> tuple[httpx.Response, list[httpx.Request], list[float]]:
+    """As :func:`_drive`, with every try taking a second and sleeps moving ``clock``."""
+    return _drive(steps, responses, clock=clock)
+
+
+@pytest.mark.parametrize("retry_after", ["100000", "30", "Wed, 21 Oct 2099 07:28:00 GMT"])
+def test_a_retry_after_beyond_the_budget_fails_at_once(retry_after: str) -> None:
+    clock = _Clock()
+    steps = send_with_retries(_get, RetryPolicy(), deadline=clock.now + 20, clock=clock)
+    with pytest.raises(SpcsApiError, match="retry after") as info:
+        _drive_on(clock, steps, [httpx.Response(429, headers={"Retry-After": retry_after})])
+    assert (info.value.status_code, info.value.retryable) == (429, True)
+    assert "timeout" in str(info.value)
+
+
+def test_retries_stop_when_the_budget_is_spent() -> None:
+    clock = _Clock()
+    policy = RetryPolicy(max_attempts=50, base_delay=2.0, max_delay=2.0, random=lambda: 1.0)
+    steps = send_with_retries(_get, policy, deadline=clock.now + 10, clock=clock)
+    with pytest.raises(SpcsApiError, match="next try") as info:
+        _drive_on(clock, steps, [httpx.Response(503)] * 50)
+    assert info.value.retryable
+    assert clock.now <= 1010  # never past the deadline
+    steps = send_with_retries(_get, policy, deadline=clock.now + 10, clock=clock)
+    with pytest.raises(SpcsApiError, match="ConnectError"):
+        _drive_on(clock, steps, [httpx.ConnectError("down")] * 50)
+
+
+def test_a_retry_after_within_the_budget_is_honoured() -> None:
+    clock = _Clock()
+    steps = send_with_retries(_get, RetryPolicy(), deadline=clock.now + 60, clock=clock)
+    result, sent, sleeps = _drive_on(
+        clock, steps, [httpx.Response(429, headers={"Retry-After": "5"}), httpx.Response(200)]
+    )
+    assert result.status_code == 200
+    assert sleeps == [5.0]
+    assert all(r.extensions["spcs_deadline"] == 1060.0 for r in sent)  # each try carries the deadline
+
+
+def test_non_idempotent_requests_are_not_retried_on_429() -> None:
+    result, sent, _ = _drive(send_with_retries(_req, RetryPolicy(), idempotent=False), [httpx.Response(429)])
+    assert result.status_code == 429
+    assert len(sent) == 1
+
+
+def _get(attempt: int) -> httpx.Request:
+    return httpx.Request("GET", f"https://h.example/x?attempt={attempt}")
+
+
+def test_the_policy_travels_as_plain_values() -> None:
+    policy = RetryPolicy(max_attempts=2, base_delay=0.1, retry_non_idempotent=True)
+    plain = policy.to_dict()
+    assert json.loads(json.dumps(plain)) == plain
+    assert "random" not in plain
+    assert RetryPolicy.from_dict(plain) == policy
+    assert RetryPolicy.from_dict(None) == RetryPolicy()
+    with pytest.raises(SpcsConfigError, match="unknown setting"):
+        RetryPolicy.from_dict({"max_attempts": 2, "jitter": 1})
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"max_attempts": 0},
+        {"max_attempts": 2.5},
+        {"max_attempts": True},
+        {"base_delay": -1},
+        {"max_retry_after": float("inf")},
+        {"poll_max": "2"},
+        {"retry_non_idempotent": "yes"},
+    ],
+)
+def test_bad_policies_are_refused_by_name(bad: dict[str, Any]) -> None:
+    with pytest.raises(SpcsConfigError) as info:
+        RetryPolicy.from_dict(bad)
+    assert info.value.field == f"retry_policy.{next(iter(bad))}"

@@ -95,3 +95,20 @@ def test_pem_fragments_mask_the_key_in_every_shape(rsa_key: KeyMaterial) -> None
     }
     for shape, text in shapes.items():
         assert not [line for line in body if line in text], f"key material left in the {shape} form"
+
+
+def test_known_secrets_are_bounded_and_found_by_their_forms() -> None:
+    from airflow_provider_spcs.core.secrets import MAX_KNOWN, KnownSecrets
+
+    known = KnownSecrets()
+    for n in range(MAX_KNOWN + 5):
+        known.add(f"secret-number-{n:06d}")
+    kept = known.values()
+    assert len(kept) == MAX_KNOWN
+    assert "secret-number-000000" not in kept  # the oldest went first
+    assert known.found_in("x secret-number-000000 y") == []  # and is no longer searched for
+    assert known.found_in("x secret-number-000009 y") == ["secret-number-000009"]
+    known.add("a/b+c d=e")
+    assert set(known.found_in("form: a%2Fb%2Bc+d%3De json: a\\/b+c d=e")) == {"a%2Fb%2Bc+d%3De", "a\\/b+c d=e"}
+    known.add("abcd")  # shorter than MIN_SCRUBBED: kept for the record, never searched for
+    assert known.found_in("abcd abcd") == []

@@ -39,6 +39,12 @@ def _token_dir(spcs: SpcsEmulator, tmp: Path) -> dict[str, Any]:
     return spcs.connection("spcs_token", token_file=str(tmp))
 
 
+def _big_token_file(spcs: SpcsEmulator, tmp: Path) -> dict[str, Any]:
+    path = tmp / "token"
+    path.write_text("t" * (64 * 1024 + 1))
+    return spcs.connection("spcs_token", token_file=str(path))
+
+
 def _raw_extra(spcs: SpcsEmulator, tmp: Path) -> dict[str, Any]:
     conn = spcs.connection("pat")
     text = json.dumps(conn["extra"])
@@ -124,6 +130,15 @@ CASES: list[tuple[str, Build, str, str]] = [
     ),
     ("private_key_file is a directory", _key_dir, "extra.private_key_file", "is a directory"),
     ("token_file is a directory", _token_dir, "extra.token_file", "is a directory"),
+    ("token_file over 64 KB", lambda spcs, tmp: _big_token_file(spcs, tmp), "extra.token_file", "larger than 64 KB"),
+    ("token_file is /dev/zero", spcs_conn("spcs_token", token_file="/dev/zero"), "extra.token_file", "not a regular"),
+    (
+        "role smuggling a scope item",
+        spcs_conn("key_pair", role=f"PUBLIC {SECRET}.example"),
+        "extra.role",
+        "white space",
+    ),
+    ("role with a tab", spcs_conn("key_pair", role="PUBLIC\tX"), "extra.role", "control character"),
     ("extra is not JSON", _raw_extra, "extra", "is not valid JSON"),
     ("ingress_hosts with a scheme", spcs_conn(ingress_hosts="https://evil.example"), "extra.ingress_hosts", "scheme"),
     ("ingress_hosts as '*'", spcs_conn(ingress_hosts="*"), "extra.ingress_hosts", "every host"),

@@ -67,11 +67,24 @@ def test_ingress_post_not_retried_on_503(spcs: SpcsEmulator, make_hook: MakeHook
     assert spcs.stats()["requests"]["ingress"] == 1
 
 
-async def test_async_ingress_retry_on_429(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
+async def test_async_ingress_get_retried_on_429(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
     hook = make_hook("pat")
     spcs.inject("ingress", status=429, count=1)
-    assert (await hook.arequest("POST", spcs.ingress_url(), json={"a": 1})).status_code == 200
+    assert (await hook.arequest("GET", spcs.ingress_url())).status_code == 200
     assert spcs.stats()["requests"]["ingress"] == 2
+
+
+async def test_ingress_post_retried_on_429_only_when_the_policy_allows(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
+    hook = make_hook("pat")
+    spcs.inject("ingress", status=429, count=1)
+    with pytest.raises(SpcsApiError) as info:
+        await hook.arequest("POST", spcs.ingress_url(), json={"a": 1})
+    assert (info.value.status_code, info.value.retryable) == (429, True)
+    assert spcs.stats()["requests"]["ingress"] == 1  # a POST may have run: not sent again
+    opted_in = make_hook("pat", policy=RetryPolicy(base_delay=0.01, max_delay=0.02, retry_non_idempotent=True))
+    spcs.inject("ingress", status=503, count=1)
+    assert (await opted_in.arequest("POST", spcs.ingress_url(), json={"a": 1})).status_code == 200
+    assert spcs.stats()["requests"]["ingress"] == 3
 
 
 def test_exchange_endpoint_retried_then_typed_error(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
@@ -100,3 +113,28 @@ def test_every_request_has_a_timeout(spcs: SpcsEmulator, make_hook: MakeHook) ->
     spcs.inject("ingress", latency=1.0, count=1)
     with pytest.raises(SpcsApiError, match="ReadTimeout"):
         hook.request("GET", spcs.ingress_url(), timeout=0.2)
+
+
+@pytest.mark.parametrize("route", ["ingress", "sql_api"])
+def test_a_retry_after_beyond_the_calls_budget_fails_at_once(
+    spcs: SpcsEmulator, make_hook: MakeHook, route: str
+) -> None:
+    hook = make_hook("pat")
+    spcs.inject(route, status=429, count=5, retry_after=100000)
+    call = (
+        (lambda: hook.request("GET", spcs.ingress_url())) if route == "ingress" else (lambda: hook.run_sql("SELECT 1"))
+    )
+    with pytest.raises(SpcsApiError, match="retry after 100000 s") as info:
+        call()
+    assert (info.value.status_code, info.value.retryable) == (429, True)
+    assert spcs.stats()["requests"][route] == 1  # no sleeping, no second try
+
+
+def test_the_calls_timeout_bounds_every_try(spcs: SpcsEmulator, make_hook: MakeHook) -> None:
+    hook = make_hook("pat", policy=RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.01))
+    spcs.inject("ingress", latency=3.0, count=5)
+    with pytest.raises(SpcsApiError, match="ReadTimeout") as info:
+        hook.request("GET", spcs.ingress_url(), timeout=0.5)
+    assert info.value.retryable
+    # The first try used the whole 0.5 s: no time was left for the four more the policy allows.
+    assert spcs.stats()["requests"]["ingress"] == 1

@@ -114,3 +114,39 @@ def test_reschedule_mode_uses_the_same_poke(spcs: SpcsEmulator, spcs_conn: str) 
 def test_bad_target_status_fails_at_parse_time() -> None:
     with pytest.raises(ValueError, match="target_statuses"):
         _sensor(target_statuses=["RUNING"])
+
+
+def test_request_retry_policy_reaches_each_status_read(spcs: SpcsEmulator, spcs_conn: str, drive: Any) -> None:
+    from airflow_provider_spcs.core.errors import SpcsApiError
+    from airflow_provider_spcs.core.retry import RetryPolicy
+
+    patient = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.01)
+    spcs.inject("sql_api", status=503, count=3)
+    assert drive(_sensor(request_retry_policy=patient))[0] == "RUNNING"  # the default 5 would also do
+    impatient = {"max_attempts": 1}
+    spcs.inject("sql_api", status=503, count=1)
+    with pytest.raises(SpcsApiError) as worker:
+        drive(_sensor(request_retry_policy=impatient))
+    assert worker.value.status_code == 503
+    # Deferred: checked once on the worker, then in the triggerer with the same policy.
+    spcs.service("ECHO_SERVICE").start_after(polls=1)
+    sensor = _sensor(deferrable=True, request_retry_policy=impatient)
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute({})
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, SpcsServiceStatusTrigger)
+    assert trigger.serialize()[1]["retry_policy"]["max_attempts"] == 1
+    spcs.inject("sql_api", status=503, count=1)
+    with pytest.raises(SpcsApiError):
+        sensor.execute_complete({}, event=_first_event(trigger))
+
+
+def _first_event(trigger: SpcsServiceStatusTrigger) -> dict[str, Any]:
+    import asyncio
+
+    async def first() -> dict[str, Any]:
+        async for event in trigger.run():
+            return dict(event.payload)
+        raise AssertionError("no event")
+
+    return asyncio.run(first())
