@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from airflow_provider_spcs.core.effects import Sleep, Steps
+
+if TYPE_CHECKING:
+    from airflow_provider_spcs.core.services import ServiceReads
 
 
 class Observation(Protocol):
@@ -25,6 +28,21 @@ class Observation(Protocol):
 
 
 ObservationT = TypeVar("ObservationT", bound=Observation)
+ObservationT_co = TypeVar("ObservationT_co", bound=Observation, covariant=True)
+
+
+class Wait(Protocol[ObservationT_co]):
+    """What a wait knows: its deadline, and how to make the steps of one look through ``reads``.
+
+    Rollouts, scaling and compute pools are waits of this shape
+    (:mod:`~airflow_provider_spcs.core.rollouts`, :mod:`~airflow_provider_spcs.core.compute_pools`);
+    the hook drives them with :func:`poll_until_final`, on the worker and in the triggerer alike.
+    """
+
+    @property
+    def deadline(self) -> float | None: ...
+
+    def observe(self, reads: ServiceReads, *, clock: Callable[[], float]) -> Steps[ObservationT_co]: ...
 
 
 def next_poll_sleep(interval: float, deadline: float | None, now: float) -> float:

@@ -1,4 +1,7 @@
-"""``SpcsServiceStatusSensor``: wait for a service to reach a status, failing fast when it cannot."""
+"""``SpcsServiceStatusSensor``: wait for a service to reach a status, failing fast when it cannot.
+
+Also exports ``SpcsComputePoolSensor`` (:mod:`airflow_provider_spcs.sensors.compute_pools`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from airflow_provider_spcs.operators._common import (
     defer_timeout,
     poll_service_once,
 )
+from airflow_provider_spcs.sensors.compute_pools import SpcsComputePoolSensor
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
 
 if TYPE_CHECKING:
@@ -25,7 +29,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
-__all__ = ["SpcsServiceStatusSensor"]
+__all__ = ["SpcsComputePoolSensor", "SpcsServiceStatusSensor"]
 
 
 class SpcsServiceStatusSensor(BaseSensorOperator):

@@ -14,6 +14,9 @@ Rules every trigger here follows:
   ``SHOW SERVICES IN SCHEMA`` per poll cycle (:mod:`airflow_provider_spcs.core.listing`): ``db.schema.name`` names, and
   ``name``/``schema.name`` when the connection sets the ``database``/``schema`` they resolve in.
 * Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`).
+
+The deploy operators' triggers (rollouts, scaling, compute pools) live in
+:mod:`airflow_provider_spcs.triggers.deploy` and are importable from here.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsError
 from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, Observation, ServiceWait, parse_statuses
+from airflow_provider_spcs.triggers.deploy import (
+    SpcsComputePoolTrigger,
+    SpcsServiceScaleTrigger,
+    SpcsServiceUpgradeTrigger,
+)
 from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent, ServiceEvent
 
 if TYPE_CHECKING:
@@ -37,7 +45,14 @@ if TYPE_CHECKING:
 #: How long ``on_kill`` cleanup may take before we give up (the triggerer also bounds it).
 CLEANUP_TIMEOUT = 20.0
 
-__all__ = ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStatusTrigger"]
+__all__ = [
+    "SpcsComputePoolTrigger",
+    "SpcsEndpointTrigger",
+    "SpcsJobTrigger",
+    "SpcsServiceScaleTrigger",
+    "SpcsServiceStatusTrigger",
+    "SpcsServiceUpgradeTrigger",
+]
 
 
 def _new_hook(conn_id: str) -> SpcsHook:
