@@ -61,7 +61,10 @@ def test_create_service_without_options_is_three_lines() -> None:
 @pytest.mark.parametrize(
     ("spec", "clause"),
     [
-        (ServiceSpec.inline({"spec": {"containers": []}}), 'FROM SPECIFICATION $$\n{\n  "spec": {\n    "containers": []\n  }\n}\n$$'),
+        (
+            ServiceSpec.inline({"spec": {"containers": []}}),
+            'FROM SPECIFICATION $$\n{\n  "spec": {\n    "containers": []\n  }\n}\n$$',
+        ),
         (ServiceSpec.stage_file("@db.s.st", "dir/s.yaml"), """FROM @"DB"."S"."ST" SPECIFICATION_FILE = 'dir/s.yaml'"""),
         (
             ServiceSpec.template("image: repo:{{ tag }}", {"tag": "v2", "replicas": 3}),
@@ -97,7 +100,10 @@ def test_job_services_take_the_same_spec_clause() -> None:
         (True, "true"),
         (False, "false"),
         ({"a": [1, "x"]}, '{"a": [1, "x"]}'),
-        (["it's", 'say "hi"', "$$", "back\\slash"], '["it\\u0027s", "say \\u0022hi\\u0022", "\\u0024\\u0024", "back\\u005cslash"]'),
+        (
+            ["it's", 'say "hi"', "$$", "back\\slash"],
+            '["it\\u0027s", "say \\u0022hi\\u0022", "\\u0024\\u0024", "back\\u005cslash"]',
+        ),
     ],
 )
 def test_using_values_are_sql_literals(value: Any, sql: str) -> None:
@@ -105,7 +111,7 @@ def test_using_values_are_sql_literals(value: Any, sql: str) -> None:
 
 
 def test_json_values_never_open_a_string_or_dollar_quote() -> None:
-    hostile = {"k": "\"); DROP SERVICE x; --", "q": "' OR 1=1 --", "d": "$$; DROP SERVICE x; $$"}
+    hostile = {"k": '"); DROP SERVICE x; --', "q": "' OR 1=1 --", "d": "$$; DROP SERVICE x; $$"}
     text = using_value(hostile, field="using")
     assert "'" not in text
     assert "$" not in text

@@ -54,10 +54,25 @@ def test_upgrade_past_the_deadline_is_a_timeout_with_the_progress() -> None:
     ("facts", "wanted", "outcome", "reason"),
     [
         (ServiceFacts("RUNNING", current_instances=1, target_instances=3, min_instances=3), 3, Outcome.WAIT, "1 of 3"),
-        (ServiceFacts("RUNNING", current_instances=3, target_instances=3, min_instances=3), 3, Outcome.SUCCESS, "3 of 3"),
+        (
+            ServiceFacts("RUNNING", current_instances=3, target_instances=3, min_instances=3),
+            3,
+            Outcome.SUCCESS,
+            "3 of 3",
+        ),
         # a row from before the ALTER: it still shows the old bound, so it decides nothing
-        (ServiceFacts("RUNNING", current_instances=1, target_instances=1, min_instances=1), 3, Outcome.WAIT, "still shows 1"),
-        (ServiceFacts("RUNNING", current_instances=1, target_instances=1, min_instances=1), None, Outcome.SUCCESS, "1 of 1"),
+        (
+            ServiceFacts("RUNNING", current_instances=1, target_instances=1, min_instances=1),
+            3,
+            Outcome.WAIT,
+            "still shows 1",
+        ),
+        (
+            ServiceFacts("RUNNING", current_instances=1, target_instances=1, min_instances=1),
+            None,
+            Outcome.SUCCESS,
+            "1 of 1",
+        ),
         (ServiceFacts("FAILED", current_instances=1, target_instances=3), 3, Outcome.FAILED, "while scaling"),
         (ServiceFacts("RUNNING"), 3, Outcome.FAILED, "no current_instances"),
     ],
