@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -137,7 +137,7 @@ def test_using_values_that_cannot_be_literals_are_refused(value: Any) -> None:
         (lambda: ServiceSpec.template("a: $$ {{ x }}", {"x": 1}), "spec_template"),
         (lambda: ServiceSpec.template("a: {{ x }}", {}), "using"),
         (lambda: ServiceSpec.template("a: {{ x }}", {"x; DROP": 1}), "using"),
-        (lambda: ServiceSpec.template("a: {{ x }}", {"x": None}), "using.x"),
+        (lambda: ServiceSpec.template("a: {{ x }}", {"x": cast(Any, None)}), "using.x"),
         (lambda: ServiceSpec.stage_file("@s; DROP", "f"), "stage"),
         (lambda: ServiceSpec.stage_file("@s", "f'\n"), "spec_file"),
         (lambda: ServiceSpec.template_file("@s", "f'\n", {"a": 1}), "spec_template_file"),

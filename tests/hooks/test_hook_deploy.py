@@ -40,29 +40,32 @@ def test_sync_and_async_twins_do_the_same(spcs: SpcsEmulator, spcs_conn: str) ->
     properties = ServiceProperties(min_instances=2, comment="twin")
 
     async def twins() -> list[Any]:
-        return [
-            await hook.acreate_service("TWIN_A", compute_pool="SPCS_POOL", spec=V1, properties=properties),
-            await hook.acreate_service("TWIN_A", compute_pool="SPCS_POOL", spec=V1),
-            await hook.aupgrade_service("TWIN_A", V2),
-            await hook.aalter_service("TWIN_A", properties=ServiceProperties(max_instances=3), unset=["comment"]),
-            [r["instance_id"] for r in await hook.aget_service_instances("TWIN_A")],
-            (await hook.adescribe_compute_pool("SPCS_POOL"))["name"],
-            await hook.aget_compute_pool_state("SPCS_POOL"),
-            [r["name"] for r in await hook.alist_compute_pools("SPCS%")],
-            await hook.adrop_service("TWIN_A", force=True),
-        ]
+        created = await hook.acreate_service("TWIN_A", compute_pool="SPCS_POOL", spec=V1, properties=properties)
+        again = await hook.acreate_service("TWIN_A", compute_pool="SPCS_POOL", spec=V1)
+        change = await hook.aupgrade_service("TWIN_A", V2)
+        await hook.aalter_service("TWIN_A", properties=ServiceProperties(max_instances=3), unset=["comment"])
+        instances = [r["instance_id"] for r in await hook.aget_service_instances("TWIN_A")]
+        pool = (await hook.adescribe_compute_pool("SPCS_POOL"))["name"]
+        state = await hook.aget_compute_pool_state("SPCS_POOL")
+        pools = [r["name"] for r in await hook.alist_compute_pools("SPCS%")]
+        settings = _service(spcs, "TWIN_A").settings
+        await hook.adrop_service("TWIN_A", force=True)
+        return [created, again, change, instances, pool, state, pools, (settings.max_instances, settings.comment)]
 
-    sync = [
-        hook.create_service("TWIN_B", compute_pool="SPCS_POOL", spec=V1, properties=properties),
-        hook.create_service("TWIN_B", compute_pool="SPCS_POOL", spec=V1),
-        hook.upgrade_service("TWIN_B", V2),
-        hook.alter_service("TWIN_B", properties=ServiceProperties(max_instances=3), unset=["comment"]),
-        [r["instance_id"] for r in hook.get_service_instances("TWIN_B")],
-        hook.describe_compute_pool("SPCS_POOL")["name"],
-        hook.get_compute_pool_state("SPCS_POOL"),
-        [r["name"] for r in hook.list_compute_pools("SPCS%")],
-        hook.drop_service("TWIN_B", force=True),
-    ]
+    def sync_twins() -> list[Any]:
+        created = hook.create_service("TWIN_B", compute_pool="SPCS_POOL", spec=V1, properties=properties)
+        again = hook.create_service("TWIN_B", compute_pool="SPCS_POOL", spec=V1)
+        change = hook.upgrade_service("TWIN_B", V2)
+        hook.alter_service("TWIN_B", properties=ServiceProperties(max_instances=3), unset=["comment"])
+        instances = [r["instance_id"] for r in hook.get_service_instances("TWIN_B")]
+        pool = hook.describe_compute_pool("SPCS_POOL")["name"]
+        state = hook.get_compute_pool_state("SPCS_POOL")
+        pools = [r["name"] for r in hook.list_compute_pools("SPCS%")]
+        settings = _service(spcs, "TWIN_B").settings
+        hook.drop_service("TWIN_B", force=True)
+        return [created, again, change, instances, pool, state, pools, (settings.max_instances, settings.comment)]
+
+    sync = sync_twins()
     asynced = asyncio.run(twins())
     # the upgrades differ only in their service name and timing
     for results in (sync, asynced):
@@ -72,7 +75,9 @@ def test_sync_and_async_twins_do_the_same(spcs: SpcsEmulator, spcs_conn: str) ->
         results[2] = (change.old_spec_digest, change.new_spec_digest)
     assert sync == asynced
     assert sync[:2] == [True, False]  # created, then left alone
-    assert sync[5:8] == ["SPCS_POOL", "ACTIVE", ["SPCS_POOL"]]
+    assert sync[4:] == ["SPCS_POOL", "ACTIVE", ["SPCS_POOL"], (3, None)]
+    with pytest.raises(KeyError):
+        spcs.service("TWIN_A")
 
 
 def test_compute_pool_twins(spcs: SpcsEmulator, spcs_conn: str) -> None:
