@@ -82,9 +82,12 @@ class Launcher:
 
     def start(self) -> dict[str, Any]:
         emu = self.emu.start()
-        emu.add_service("CATALOG_SERVICE", endpoints=(("api", True),))
-        emu.add_service("TICK_SERVICE", endpoints=(("api", True),))
-        emu.add_service("SLOW_SERVICE", endpoints=(("api", True),), status="PENDING")
+        # The harness's own services run on a pool of their own: the pool examples suspend SPCS_POOL
+        # (and every service on it) while the scheduled DAG and the triggerer restart still need theirs.
+        harness_pool = {"compute_pool": "E2E_POOL"}
+        emu.add_service("CATALOG_SERVICE", endpoints=(("api", True),), **harness_pool)
+        emu.add_service("TICK_SERVICE", endpoints=(("api", True),), **harness_pool)
+        emu.add_service("SLOW_SERVICE", endpoints=(("api", True),), status="PENDING", **harness_pool)
         handlers: dict[tuple[str, str], Handler] = {
             ("ECHO_SERVICE", "echo"): echo_handler,
             ("CATALOG_SERVICE", "api"): paginated_handler(25, page_size=10),
