@@ -49,6 +49,7 @@ CONNECTIONS = {
 }
 
 EXAMPLE_CONNECTIONS = ("snowflake_spcs_default", "snowflake_spcs_pat")
+HARNESS_POOL = "E2E_POOL"
 
 
 def slow(handler: Handler, seconds: float) -> Handler:
@@ -84,10 +85,9 @@ class Launcher:
         emu = self.emu.start()
         # The harness's own services run on a pool of their own: the pool examples suspend SPCS_POOL
         # (and every service on it) while the scheduled DAG and the triggerer restart still need theirs.
-        harness_pool = {"compute_pool": "E2E_POOL"}
-        emu.add_service("CATALOG_SERVICE", endpoints=(("api", True),), **harness_pool)
-        emu.add_service("TICK_SERVICE", endpoints=(("api", True),), **harness_pool)
-        emu.add_service("SLOW_SERVICE", endpoints=(("api", True),), status="PENDING", **harness_pool)
+        emu.add_service("CATALOG_SERVICE", endpoints=(("api", True),), compute_pool=HARNESS_POOL)
+        emu.add_service("TICK_SERVICE", endpoints=(("api", True),), compute_pool=HARNESS_POOL)
+        emu.add_service("SLOW_SERVICE", endpoints=(("api", True),), status="PENDING", compute_pool=HARNESS_POOL)
         handlers: dict[tuple[str, str], Handler] = {
             ("ECHO_SERVICE", "echo"): echo_handler,
             ("CATALOG_SERVICE", "api"): paginated_handler(25, page_size=10),
