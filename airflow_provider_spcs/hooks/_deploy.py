@@ -230,6 +230,7 @@ class DeployMethods:
         poll_interval: float,
         on_wait: Callable[[O, float], None] | None,
         share_listing: bool,
+        phase: float | None,
     ) -> Steps[O]:
         from airflow_provider_spcs.core.polling import poll_until_final
 
@@ -239,6 +240,7 @@ class DeployMethods:
             interval=poll_interval,
             deadline=wait.deadline,
             on_wait=on_wait,
+            phase=phase,
         )
 
     def observe_wait(self, wait: Wait[O]) -> O:
@@ -258,14 +260,18 @@ class DeployMethods:
         poll_interval: float,
         on_wait: Callable[[O, float], None] | None = None,
         share_listing: bool = False,
+        phase: float | None = None,
     ) -> O:
         """Look every ``poll_interval`` seconds until a look is final (never sleeping past the deadline).
 
         :param on_wait: called with each non-final observation and the pause before the next look.
         :param share_listing: read service rows from one ``SHOW SERVICES IN SCHEMA`` shared by every
             wait of the process on the same schema (see :mod:`~airflow_provider_spcs.core.listing`).
+        :param phase: look this many seconds into each interval (see
+            :func:`~airflow_provider_spcs.core.polling.next_poll_sleep`), so waits deferred together
+            keep their looks apart.
         """
-        return self._run(self._poll_wait_steps, wait, poll_interval, on_wait, share_listing)
+        return self._run(self._poll_wait_steps, wait, poll_interval, on_wait, share_listing, phase)
 
     async def apoll_wait(
         self,
@@ -274,6 +280,7 @@ class DeployMethods:
         poll_interval: float,
         on_wait: Callable[[O, float], None] | None = None,
         share_listing: bool = False,
+        phase: float | None = None,
     ) -> O:
         """Async twin of :meth:`poll_wait` (the triggerer's loop)."""
-        return await self._arun(self._poll_wait_steps, wait, poll_interval, on_wait, share_listing)
+        return await self._arun(self._poll_wait_steps, wait, poll_interval, on_wait, share_listing, phase)

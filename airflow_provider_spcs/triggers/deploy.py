@@ -9,10 +9,22 @@ the worker (:class:`~airflow_provider_spcs.core.rollouts.UpgradeWait`,
 :meth:`~airflow_provider_spcs.hooks.spcs.SpcsHook.apoll_wait`. Rollout and scaling waits on
 services of one schema share one ``SHOW SERVICES IN SCHEMA`` per poll cycle
 (:mod:`airflow_provider_spcs.core.listing`), with the status triggers too.
+
+Waits deferred together (a DAG's mapped upgrades, a triggerer restart) would otherwise all look in
+the same instant, and a hundred requests built and sent, and their answers read, in one burst keep
+the event loop busy for that long. Each trigger therefore looks at a phase of its own (a stable
+offset from its subject's CRC-32) within the part of the interval one shared listing answers for:
+its first look waits for that moment (once its connection and credential are ready, which the
+triggers of a process share and so wait for together; the worker has just looked, so nothing is
+learnt later), and every later look comes back to it, so a long pause that lines the waits up (a
+full garbage collection, a slow listing) does not keep them lined up.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+import zlib
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +32,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_spcs.core.compute_pools import ComputePoolWait, parse_pool_states
 from airflow_provider_spcs.core.errors import SpcsError
+from airflow_provider_spcs.core.listing import FRESH_FOR
 from airflow_provider_spcs.core.rollouts import ScaleWait, UpgradeWait
 from airflow_provider_spcs.operators._common import make_hook
 from airflow_provider_spcs.triggers.deploy_events import ComputePoolEvent, UpgradeEvent
@@ -58,10 +71,28 @@ class _WaitTrigger(BaseTrigger):
             "poll_interval": self.poll_interval,
         }
 
+    @property
+    def phase(self) -> float:
+        """Seconds into each poll interval at which this trigger looks (see the module docstring)."""
+        window = 0.9 * min(FRESH_FOR, self.poll_interval / 2)
+        return window * (zlib.crc32(self.subject.encode()) % 1000) / 1000
+
+    def first_look_after(self) -> float:
+        """Seconds until this trigger's first look: its next phase moment, never past the deadline."""
+        now = time.time()
+        pause = self.poll_interval - ((now - self.phase) % self.poll_interval)
+        if self.deadline is not None:
+            pause = min(pause, max(0.0, self.deadline - now))
+        return pause
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until final; yield one event."""
         hook = make_hook(self.spcs_conn_id)
         try:
+            # Connection and credential first: triggers that wait for these together would leave
+            # together, whatever their offsets.
+            await hook.aget_runner()
+            await asyncio.sleep(self.first_look_after())
             event = await self._wait(hook)
         except SpcsError as exc:
             event = self._error(exc)
@@ -124,7 +155,7 @@ class SpcsServiceUpgradeTrigger(_WaitTrigger):
     async def _wait(self, hook: SpcsHook) -> UpgradeEvent:
         wait = UpgradeWait(self.service, self.spec_digest, deadline=self.deadline, not_before=self.not_before)
         observation = await hook.apoll_wait(
-            wait, poll_interval=self.poll_interval, on_wait=self._waiting, share_listing=True
+            wait, poll_interval=self.poll_interval, on_wait=self._waiting, share_listing=True, phase=self.phase
         )
         return UpgradeEvent.of(
             self.service, observation, spec_digest=self.spec_digest, previous_spec_digest=self.previous_spec_digest
@@ -183,7 +214,7 @@ class SpcsServiceScaleTrigger(_WaitTrigger):
             not_before=self.not_before,
         )
         observation = await hook.apoll_wait(
-            wait, poll_interval=self.poll_interval, on_wait=self._waiting, share_listing=True
+            wait, poll_interval=self.poll_interval, on_wait=self._waiting, share_listing=True, phase=self.phase
         )
         return ServiceEvent.from_observation(self.service, observation)
 
@@ -220,7 +251,9 @@ class SpcsComputePoolTrigger(_WaitTrigger):
 
     async def _wait(self, hook: SpcsHook) -> ComputePoolEvent:
         wait = ComputePoolWait(self.compute_pool, frozenset(self.target_states), self.deadline)
-        observation = await hook.apoll_wait(wait, poll_interval=self.poll_interval, on_wait=self._waiting)
+        observation = await hook.apoll_wait(
+            wait, poll_interval=self.poll_interval, on_wait=self._waiting, phase=self.phase
+        )
         return ComputePoolEvent.from_observation(self.compute_pool, observation)
 
     def _error(self, error: SpcsError) -> ComputePoolEvent:

@@ -119,3 +119,27 @@ def test_facts_read_typed_and_text_cells_alike() -> None:
     text = ServiceFacts.from_row({"status": "RUNNING ", "is_upgrading": "true", "current_instances": "2"})
     assert typed == text == ServiceFacts("RUNNING", None, True, 2)
     assert ComputePoolFacts.from_row({"name": "P", "state": "idle", "error_code": ""}).error_code is None
+
+
+def test_a_phase_keeps_a_wait_on_its_own_moment_of_the_interval() -> None:
+    from airflow_provider_spcs.core.polling import next_poll_sleep
+
+    assert next_poll_sleep(10.0, None, 95.0) == 10.0  # no phase: the interval as it is
+    assert next_poll_sleep(10.0, None, 95.0, phase=3.0) == pytest.approx(8.0)  # to 103
+    # a look that ended just before its moment waits for the next one rather than looking twice
+    assert next_poll_sleep(10.0, None, 100.0, phase=3.0) == pytest.approx(13.0)
+    assert next_poll_sleep(10.0, 101.0, 95.0, phase=3.0) == pytest.approx(6.0)  # never past the deadline
+
+
+def test_deploy_triggers_look_at_stable_phases_inside_one_listings_freshness() -> None:
+    from airflow_provider_spcs.triggers.spcs import SpcsServiceUpgradeTrigger
+
+    phases = {
+        SpcsServiceUpgradeTrigger(spcs_conn_id="c", service=f"S{i}", spec_digest="d", poll_interval=2.0).phase
+        for i in range(50)
+    }
+    assert len(phases) > 40  # spread out
+    assert all(0.0 <= p < 0.9 for p in phases)  # within the listing's second of freshness
+    again = SpcsServiceUpgradeTrigger(spcs_conn_id="c", service="S1", spec_digest="d", poll_interval=2.0)
+    assert again.phase in phases  # the same service, the same moment, in any process
+    assert 0.0 <= again.first_look_after() <= 2.0
