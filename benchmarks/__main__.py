@@ -16,11 +16,13 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import calls, cold_latency, machine, parse_cost, report, triggerer
+from benchmarks import calls, cold_latency, machine, parse_cost, report, triggerer, upgrades
 
-FIGURES = ("parse", "cold", "calls", "triggers")
+FIGURES = ("parse", "cold", "calls", "triggers", "upgrades")
 DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "results" / "latest.json"
 TRIGGER_POLL_INTERVAL = 2.0
+UPGRADE_WAITS = 100
+UPGRADE_POLL_INTERVAL = 2.0
 
 
 def _emulator_sends_at_once() -> bool:
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if "parse" in only:
         _figure(results, "parse", lambda: parse_cost.run(1 if args.quick else 5))
 
-    if only & {"cold", "calls", "triggers"}:
+    if only & {"cold", "calls", "triggers", "upgrades"}:
         results["emulator_tcp_nodelay"] = _emulator_sends_at_once()
         if not results["emulator_tcp_nodelay"]:
             print("[bench] WARNING: emulator sockets lack TCP_NODELAY: ~40 ms per keep-alive call", file=sys.stderr)
@@ -80,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
                 ks = [10] if args.quick else [10, 100, 1000]
                 poll = 0.5 if args.quick else TRIGGER_POLL_INTERVAL
                 _figure(results, "triggers", lambda: triggerer.run(emu, ks, poll))
+            if "upgrades" in only:
+                emu.reset()
+                waits = 10 if args.quick else UPGRADE_WAITS
+                every = 0.5 if args.quick else UPGRADE_POLL_INTERVAL
+                _figure(results, "upgrades", lambda: upgrades.run(emu, waits, every))
 
     results["budgets"] = report.budgets(results)
     results["machine"]["load_average_end"] = machine.load_average()

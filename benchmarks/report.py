@@ -14,6 +14,8 @@ REPEATED_RATIO_BUDGET = 1.25
 RSS_PER_TRIGGER_KB_BUDGET = 50.0
 LAG_SLACK_S = 1.0
 STALL_MS_BUDGET = 50.0
+UPGRADE_STATEMENTS_BUDGET = 2.0
+WATCHDOG_WARNS_AT_S = 0.2  # Airflow's triggerer warns when its 0.1 s watchdog sleep took longer
 
 BUDGET_NAMES = (
     "parse.extra_ms",
@@ -28,6 +30,9 @@ BUDGET_NAMES = (
     "triggers.lag_every_k",
     "triggers.max_stall_ms_k1000",
     "stretch.triggers.coalesced_polls",
+    "upgrades.statements_per_look",
+    "upgrades.no_stall_frozen_heap",
+    "stretch.upgrades.no_stall_as_is",
 )
 """Every budget line a run reports, in order (a figure that failed still gets its lines, as FAIL)."""
 
@@ -57,6 +62,7 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
     parse = results.get("parse", {})
     calls = results.get("calls", {})
     trig = results.get("triggers", {})
+    upgrade = results.get("upgrades", {})
     repeated = calls.get("repeated", [])
 
     def ratio(phase: str) -> tuple[Any, bool]:
@@ -110,7 +116,20 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
         }
         return value, all(r["statements_per_cycle"] <= 1.5 for r in runs())
 
+    def upgrade_statements() -> tuple[Any, bool]:
+        runs = [upgrade[v] for v in ("as_is", "frozen_heap")]
+        worst = max(r["statements_per_look"] for r in runs)
+        value = {f"{r['heap']} heap": f"{r['statements_per_look']:.2f}/look" for r in runs}
+        return value, worst <= UPGRADE_STATEMENTS_BUDGET and all(r["statuses"] == ["success"] for r in runs)
+
+    def upgrade_watchdog(variant: str) -> tuple[Any, bool]:
+        r = upgrade[variant]
+        value = f"{r['watchdog_warnings']} warnings (longest 0.1 s sleep {r['watchdog_longest_s']:.2f} s, longest stall {r['longest_stall_ms']:.0f} ms)"
+        return value, r["watchdog_warnings"] == 0
+
     poll = trig.get("poll_interval", "?")
+    k = upgrade.get("k", "K")
+    watchdog = f"no warning from Airflow's triggerer watchdog (a 0.1 s sleep over {WATCHDOG_WARNS_AT_S:g} s) with {k} deferred upgrade waits"
     return [
         _safe(
             "parse.extra_ms",
@@ -157,6 +176,22 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
             "stretch.triggers.coalesced_polls",
             "stretch: ~1 SQL statement per schema per poll cycle (SHOW SERVICES IN SCHEMA)",
             coalesced,
+            stretch=True,
+        ),
+        _safe(
+            "upgrades.statements_per_look",
+            f"<= {UPGRADE_STATEMENTS_BUDGET:g} SQL statements per look of an upgrade wait ({k} deferred waits, all succeed)",
+            upgrade_statements,
+        ),
+        _safe(
+            "upgrades.no_stall_frozen_heap",
+            f"{watchdog}, heap frozen after start-up",
+            lambda: upgrade_watchdog("frozen_heap"),
+        ),
+        _safe(
+            "stretch.upgrades.no_stall_as_is",
+            f"stretch: {watchdog}, full garbage collections included",
+            lambda: upgrade_watchdog("as_is"),
             stretch=True,
         ),
     ]
@@ -262,6 +297,27 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         )
     if "error" in trig:
         rows.append(("triggerer", "error", _oneline(trig["error"])))
+    up = results.get("upgrades", {})
+    for variant in ("as_is", "frozen_heap"):
+        u = up.get(variant)
+        if not u:
+            continue
+        forms = ", ".join(f"{n} {form}" for form, n in sorted(u["statement_counts"].items()))
+        rows.append(
+            (
+                "rollouts",
+                f"K={u['k']} deferred upgrade waits (poll {u['poll_interval']:g} s), heap {u['heap']}",
+                f"{u['statements_per_cycle']:.1f} statements/cycle ({u['listings_per_cycle']:.1f} listing + "
+                f"{u['instance_reads_per_cycle']:.1f} instance reads) over {u['poll_cycles']} cycles, "
+                f"{u['statements_per_look']:.2f} per look ({u['looks']} looks) [{forms}]; "
+                f"longest stall {u['longest_stall_ms']:.0f} ms (p99 {u['p99_stall_ms']:.0f} ms), "
+                f"watchdog warnings {u['watchdog_warnings']} (longest 0.1 s sleep {u['watchdog_longest_s']:.2f} s), "
+                f"full GCs {u['gc_full_collections']} (longest {u['gc_longest_ms']:.0f} ms), "
+                f"{_ms(u['cpu_ms_per_cycle'])} CPU/cycle, all done in {u['elapsed_s']:.1f} s: {', '.join(u['statuses'])}",
+            )
+        )
+    if "error" in up:
+        rows.append(("rollouts", "error", _oneline(up["error"])))
     return rows
 
 

@@ -20,7 +20,14 @@ LATEST = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "result
 
 
 def _results(
-    *, hook_ms: float = 1.1, exchanges: float = 1, rss_kb: float = 10.0, lag: float = 1.5, stall_ms: float = 20.0
+    *,
+    hook_ms: float = 1.1,
+    exchanges: float = 1,
+    rss_kb: float = 10.0,
+    lag: float = 1.5,
+    stall_ms: float = 20.0,
+    stmts: float = 1.02,
+    warnings: float = 0,
 ) -> dict[str, Any]:
     repeated = [
         {
@@ -50,6 +57,20 @@ def _results(
         "parse": {"extra_ms": 20.0, "extra_rss_mb": 0.5, "heavy_modules": []},
         "calls": {"repeated": repeated, "fanout": [{"c": 10, "exchanges": 1, "exchanges_min": 1}]},
         "triggers": {"poll_interval": 2.0, "runs": runs},
+        "upgrades": {
+            "k": 100,
+            **{
+                variant: {
+                    "heap": variant,
+                    "statements_per_look": stmts,
+                    "statuses": ["success"],
+                    "watchdog_warnings": warnings,
+                    "watchdog_longest_s": 0.15,
+                    "longest_stall_ms": 40.0,
+                }
+                for variant in ("as_is", "frozen_heap")
+            },
+        },
     }
 
 
@@ -72,6 +93,8 @@ def test_every_budget_has_a_line_and_good_numbers_pass() -> None:
         ({"rss_kb": 51.0}, {"triggers.rss_per_trigger_k1000"}),
         ({"lag": 3.5}, {"triggers.lag_every_k"}),
         ({"stall_ms": 51.0}, {"triggers.max_stall_ms_k1000"}),
+        ({"stmts": 2.5}, {"upgrades.statements_per_look"}),
+        ({"warnings": 1}, {"upgrades.no_stall_frozen_heap"}),
     ],
 )
 def test_numbers_over_budget_fail(kwargs: dict[str, float], failing: set[str]) -> None:

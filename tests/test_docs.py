@@ -74,6 +74,8 @@ def test_doc_snippets_match_the_example_dags() -> None:
         "howto_spcs_pagination_functions",
         "howto_spcs_job",
         "howto_spcs_lifecycle",
+        "howto_spcs_deploy",
+        "howto_spcs_compute_pool",
     }
 
 
@@ -132,6 +134,50 @@ def test_reference_pages_document_every_parameter() -> None:
         docstring = inspect.getdoc(cls) or ""
         if cls not in (SpcsSuspendServiceOperator, SpcsResumeServiceOperator):  # documented on their base
             assert [p for p in _parameters(cls) if f":param {p}:" not in docstring] == []
+
+
+def _section(text: str, heading: str) -> str:
+    """The part of a page under ``heading``, up to the next heading of the same or a higher level."""
+    head = re.search(rf"^(#+) {re.escape(heading)}$", text, re.M)
+    assert head, f"no section {heading}"
+    rest = text[head.end() :]
+    following = re.search(rf"^#{{1,{len(head.group(1))}}} ", rest, re.M)
+    return rest[: following.start()] if following else rest
+
+
+def test_deploy_page_documents_every_parameter_in_each_section() -> None:
+    from airflow_provider_spcs.operators.spcs import (
+        SpcsAlterServiceOperator,
+        SpcsCreateServiceOperator,
+        SpcsDropServiceOperator,
+        SpcsResumeComputePoolOperator,
+        SpcsSuspendComputePoolOperator,
+        SpcsUpgradeServiceOperator,
+    )
+    from airflow_provider_spcs.sensors.spcs import SpcsComputePoolSensor
+
+    text = (DOCS / "deploy.md").read_text()
+    for cls in (
+        SpcsCreateServiceOperator,
+        SpcsUpgradeServiceOperator,
+        SpcsAlterServiceOperator,
+        SpcsDropServiceOperator,
+        SpcsSuspendComputePoolOperator,
+        SpcsResumeComputePoolOperator,
+        SpcsComputePoolSensor,
+    ):
+        section = _section(text, cls.__name__)
+        # every keyword the class (or its base) takes, whether it names it or passes it on
+        names = {
+            n
+            for klass in cls.__mro__
+            if klass.__module__.startswith("airflow_provider_spcs")
+            for n in _parameters(klass)
+        }
+        undocumented = sorted(p for p in names if f"`{p}`" not in section)
+        assert undocumented == [], f"{cls.__name__}: {undocumented}"
+        docstring = inspect.getdoc(cls) or ""
+        assert sorted(p for p in names if f":param {p}:" not in docstring) == [], cls.__name__
 
 
 def test_every_python_block_in_the_docs_parses() -> None:

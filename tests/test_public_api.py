@@ -13,13 +13,26 @@ PUBLIC = {
     "airflow_provider_spcs.hooks.spcs": ["SpcsHook"],
     "airflow_provider_spcs.operators.spcs": [
         "ResponseCheckFailed",
+        "SpcsAlterServiceOperator",
+        "SpcsCreateServiceOperator",
+        "SpcsDropServiceOperator",
         "SpcsEndpointOperator",
         "SpcsExecuteJobOperator",
+        "SpcsResumeComputePoolOperator",
         "SpcsResumeServiceOperator",
+        "SpcsSuspendComputePoolOperator",
         "SpcsSuspendServiceOperator",
+        "SpcsUpgradeServiceOperator",
     ],
-    "airflow_provider_spcs.sensors.spcs": ["SpcsServiceStatusSensor"],
-    "airflow_provider_spcs.triggers.spcs": ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStatusTrigger"],
+    "airflow_provider_spcs.sensors.spcs": ["SpcsComputePoolSensor", "SpcsServiceStatusSensor"],
+    "airflow_provider_spcs.triggers.spcs": [
+        "SpcsComputePoolTrigger",
+        "SpcsEndpointTrigger",
+        "SpcsJobTrigger",
+        "SpcsServiceScaleTrigger",
+        "SpcsServiceStatusTrigger",
+        "SpcsServiceUpgradeTrigger",
+    ],
     # core.errors: every class of the error tree, and nothing else (see the test below)
     "airflow_provider_spcs.testing": ["SpcsEmulator", "echo_handler", "mounted_secrets", "paginated_handler"],
 }
@@ -61,7 +74,19 @@ def test_every_public_definition_is_exported(name: str) -> None:
 
 
 def test_the_error_tree_is_what_it_documents() -> None:
-    assert len(PUBLIC["airflow_provider_spcs.core.errors"]) == 10
+    assert sorted(PUBLIC["airflow_provider_spcs.core.errors"]) == [
+        "ResponseCheckFailed",
+        "SpcsApiError",
+        "SpcsAuthError",
+        "SpcsComputePoolError",
+        "SpcsConfigError",
+        "SpcsError",
+        "SpcsNotReadyError",
+        "SpcsServiceFailedError",
+        "SpcsSqlError",
+        "SpcsTimeoutError",
+        "SpcsTokenExchangeError",
+    ]
 
 
 def test_response_check_failed_is_one_class_in_the_error_tree() -> None:

@@ -54,6 +54,15 @@ def endpoints_ready(rows: Sequence[Row], wanted: bool | Sequence[str]) -> tuple[
     return not pending, pending
 
 
+def public_ingress_urls(rows: Sequence[Row]) -> dict[str, str]:
+    """Base URL of every public endpoint that has its ingress host, by endpoint name."""
+    return {
+        str(r.get("name")): ingress_base_url(str(r.get("ingress_url")))
+        for r in rows
+        if is_public(r) and ingress_provisioned(r.get("ingress_url"))
+    }
+
+
 def public_ingress_url(rows: Sequence[Row], service: str, endpoint: str) -> str:
     """The base URL of ``endpoint`` (``https://<host>`` for a bare host, else the URL as given).
 

@@ -10,6 +10,7 @@
     │   └── SpcsSqlError                 a statement failed (SQL API 422); .sql_state, .statement_handle
     ├── SpcsNotReadyError                the thing asked for exists but is not ready (endpoint provisioning)
     ├── SpcsServiceFailedError           a service or job reached a failure status; .status, .details
+    ├── SpcsComputePoolError             a compute pool reports an error; .state, .error_code, .status_message
     ├── SpcsTimeoutError (TimeoutError)  a deadline passed
     └── ResponseCheckFailed              an endpoint operator's ``response_check`` returned False
 
@@ -29,6 +30,7 @@ __all__ = [
     "ResponseCheckFailed",
     "SpcsApiError",
     "SpcsAuthError",
+    "SpcsComputePoolError",
     "SpcsConfigError",
     "SpcsError",
     "SpcsNotReadyError",
@@ -183,6 +185,30 @@ class SpcsServiceFailedError(SpcsError):
     def __init__(self, message: str, *, status: str, details: list[dict[str, Any]] | None = None) -> None:
         self.status = status
         self.details = details or []
+        super().__init__(message)
+
+
+class SpcsComputePoolError(SpcsError):
+    """A compute pool reports an error (``error_code``) instead of reaching the state waited for.
+
+    :param state: the pool's ``state`` (e.g. ``STARTING``).
+    :param error_code: Snowflake's code (e.g. ``392507``: no capacity).
+    :param status_message: Snowflake's words for it.
+    """
+
+    fields = ("state", "error_code", "status_message")
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        state: str | None = None,
+        error_code: str | None = None,
+        status_message: str | None = None,
+    ) -> None:
+        self.state = state
+        self.error_code = error_code
+        self.status_message = status_message
         super().__init__(message)
 
 

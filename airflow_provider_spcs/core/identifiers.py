@@ -6,7 +6,10 @@ one we uppercase it first; a part given in double quotes keeps its exact case.
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from airflow_provider_spcs.core.errors import SpcsConfigError
@@ -98,10 +101,14 @@ def string_literal(value: str, *, field: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def plain_name(name: QualifiedName) -> str:
+    """The name as a user writes it: bare parts when they are plain, double-quoted otherwise."""
+    return ".".join(p if _BARE.fullmatch(p) else '"' + p.replace('"', '""') + '"' for p in name.parts)
+
+
 def name_argument(name: QualifiedName, *, field: str = "service") -> str:
     """The string-literal form of a name for ``SYSTEM$`` functions: bare parts when they are plain."""
-    text = ".".join(p if _BARE.fullmatch(p) else '"' + p.replace('"', '""') + '"' for p in name.parts)
-    return string_literal(text, field=field)
+    return string_literal(plain_name(name), field=field)
 
 
 def dollar_quoted(text: str, *, field: str, what: str = "the text", hint: str = "") -> str:
@@ -117,3 +124,75 @@ def dollar_quoted(text: str, *, field: str, what: str = "the text", hint: str = 
     if "$$" in text:
         raise SpcsConfigError(field, f"{what} cannot contain '$$'" + (f"; {hint}" if hint else ""))
     return "$$\n" + text.strip("\n") + "\n$$"
+
+
+def account_object_name(name: str | QualifiedName, *, field: str) -> QualifiedName:
+    """A one-part name of an account-level object (compute pool, warehouse, integration).
+
+    :param field: the parameter to blame in the error.
+    :raises SpcsConfigError: the name is invalid or qualified (``db.pool``).
+    """
+    parsed = service_name(name, field=field)
+    if len(parsed.parts) != 1:
+        raise SpcsConfigError(field, f"expected one name (an account-level object), got {name!r}")
+    return parsed
+
+
+# --- template values (CREATE / ALTER SERVICE ... USING) ------------------------------------------
+
+_USING_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
+_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Inside a JSON string: characters that would mean something to the SQL tokenizer around it.
+_JSON_ESCAPED = re.compile(r"\\([\"\\])")
+_CONTROL_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def using_key(key: str, *, field: str) -> str:
+    """A template variable name as ``USING`` takes it: a plain identifier, written as is."""
+    if not isinstance(key, str) or not _USING_KEY.fullmatch(key):
+        raise SpcsConfigError(field, f"template variable names are letters, digits and '_', got {key!r}")
+    return key
+
+
+def text_literal(value: str, *, field: str) -> str:
+    """Single-quote any text for SQL: backslashes, quotes and control characters escaped."""
+    if not isinstance(value, str):
+        raise SpcsConfigError(field, f"expected text, got {type(value).__name__}")
+    out = value.replace("\\", "\\\\").replace("'", "\\'")
+    out = "".join(_CONTROL_ESCAPES.get(c, f"\\x{ord(c):02x}") if ord(c) < 32 else c for c in out)
+    return "'" + out + "'"
+
+
+def _json_value(value: object, *, field: str) -> str:
+    """JSON whose strings hold no quote, backslash pair or ``$`` literally (``\\uXXXX`` instead).
+
+    The SQL tokenizer sees the JSON's strings as quoted identifiers; with these characters escaped
+    they can neither end early nor open a string or dollar-quoted text.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(", ", ": "))
+    except (TypeError, ValueError) as exc:
+        raise SpcsConfigError(field, f"a mapping or list value must be plain JSON: {exc}") from None
+    text = _JSON_ESCAPED.sub(lambda m: f"\\u{ord(m.group(1)):04x}", text)
+    return text.replace("'", "\\u0027").replace("$", "\\u0024")
+
+
+def using_value(value: object, *, field: str) -> str:
+    """One ``USING`` value: text single-quoted, numbers and booleans bare, mappings and lists as JSON.
+
+    :param field: the parameter to blame in the error.
+    :raises SpcsConfigError: ``None``, a number that is not finite, or a value JSON cannot hold.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SpcsConfigError(field, f"numbers must be finite, got {value!r}")
+        text = repr(value)
+        # Negative or exponent forms are not bare literals: quoted, they render the same text.
+        return text if _BARE_NUMBER.fullmatch(text) else text_literal(text, field=field)
+    if isinstance(value, str):
+        return text_literal(value, field=field)
+    if isinstance(value, Mapping | list | tuple):
+        return _json_value(value, field=field)
+    raise SpcsConfigError(field, f"values are text, numbers, booleans, mappings or lists, got {type(value).__name__}")

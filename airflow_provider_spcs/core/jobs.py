@@ -7,16 +7,18 @@ bad job fails when the task starts, before anything is sent. The statement itsel
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsConfigError
 from airflow_provider_spcs.core.identifiers import QualifiedName, parse_object_name
+
+if TYPE_CHECKING:
+    from airflow_provider_spcs.core.specs import ServiceSpec
 
 
 def generate_job_name() -> str:
@@ -73,12 +75,20 @@ class JobSpec:
         return parse_object_name(self.name, field="name")
 
     @property
+    def source(self) -> ServiceSpec:
+        """Where the specification comes from, as CREATE and ALTER SERVICE take it too."""
+        from airflow_provider_spcs.core.specs import ServiceSpec
+
+        if self.spec is None:
+            assert self.stage is not None
+            assert self.spec_file is not None
+            return ServiceSpec.stage_file(self.stage, self.spec_file)
+        return ServiceSpec.inline(self.spec)
+
+    @property
     def spec_text(self) -> str:
         """The inline specification as YAML text (a mapping becomes JSON, which is YAML); ``""`` for a stage file."""
-        if self.spec is None:
-            return ""
-        # JSON is valid YAML, and json is stdlib: no YAML dumper (or its stubs) needed.
-        return json.dumps(self.spec, indent=2) if isinstance(self.spec, Mapping) else str(self.spec)
+        return self.source.text or ""
 
 
 _STARTED = re.compile(r"""(?:job|service)\s+(?:'([^']+)'|"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$.]*))""", re.IGNORECASE)

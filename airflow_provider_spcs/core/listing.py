@@ -6,7 +6,9 @@ thousand of them do not fit a short poll interval). Instead, waits on services o
 through the same connection and in the same process, share one ``SHOW SERVICES IN SCHEMA`` whose
 rows stay fresh for :data:`FRESH_FOR` seconds: it is a :class:`~airflow_provider_spcs.core.effects.Coalesced`
 read, so one caller runs the query (threads and tasks alike) and the others get its result. Only
-the status read is shared (:class:`SharedListingReads`); the decision
+the service's own row is shared (:class:`SharedListingReads`: its status and the other
+:class:`~airflow_provider_spcs.core.service_facts.ServiceFacts` -- ``spec_digest``,
+``is_upgrading``, instance counts -- that rollout and scaling waits decide on); the decision
 (:func:`airflow_provider_spcs.core.services.observe_service`, as on the worker), and the container
 and endpoint reads on failure or success, stay per wait.
 
@@ -33,17 +35,25 @@ own ``DESCRIBE SERVICE``, so its error is exactly the one the synchronous path r
 every trigger of a listing that failed with a SQL error (for :data:`RETRY_LISTING_AFTER` seconds);
 other errors (unreachable host, refused credentials) end the waiting triggers as ``DESCRIBE``
 would have.
+
+A wait that must not see the service as it was before its own change (a rollout to the same
+``spec_digest``, a scaling) passes ``not_before``: a listing whose read started earlier answers it
+with its own ``DESCRIBE`` instead (a triggerer whose clock runs behind the worker's only loses the
+sharing for that long, never the right answer).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.effects import Coalesced, Steps
 from airflow_provider_spcs.core.errors import SpcsSqlError
 from airflow_provider_spcs.core.identifiers import QualifiedName, parse_object_name
-from airflow_provider_spcs.core.services import ServiceReads, SqlSteps, normalise_status
+from airflow_provider_spcs.core.service_facts import ServiceFacts
+from airflow_provider_spcs.core.services import ServiceReads, SqlSteps
 
 #: Seconds a listing answers for: long enough for triggers that woke together, short next to any
 #: sensible poll interval.
@@ -100,8 +110,20 @@ class ListingKey:
     scope: Scope
 
 
-Statuses = dict[str, str] | None
-"""Status by service name, or ``None`` when the listing failed with a SQL error."""
+@dataclass(frozen=True)
+class Listing:
+    """One ``SHOW SERVICES IN SCHEMA``: each service's facts by name, and when the read started.
+
+    :param read_at: epoch seconds just before the statement was sent.
+    :param services: facts by the ``name`` column.
+    """
+
+    read_at: float
+    services: Mapping[str, ServiceFacts]
+
+
+Listed = Listing | None
+"""A listing, or ``None`` when it failed with a SQL error."""
 
 
 class SharedListingReads(ServiceReads):
@@ -115,25 +137,44 @@ class SharedListingReads(ServiceReads):
     """
 
     def __init__(
-        self, sql: SqlSteps, *, conn_id: str, database: str | None, schema: str | None, fresh_for: float = FRESH_FOR
+        self,
+        sql: SqlSteps,
+        *,
+        conn_id: str,
+        database: str | None,
+        schema: str | None,
+        fresh_for: float = FRESH_FOR,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(sql)
         self.conn_id = conn_id
         self.database = database
         self.schema = schema
         self.fresh_for = fresh_for
+        self.clock = clock
         self._where: dict[str, tuple[ListingKey, str] | None] = {}
 
-    def _listing(self, scope: Scope) -> Steps[Statuses]:
+    def _listing(self, scope: Scope) -> Steps[Listed]:
+        read_at = self.clock()
         try:
             rows = yield from self.sql(scope.sql)
         except SpcsSqlError:
             return None
-        # Normalised as DESCRIBE's status column is.
-        return {str(r["name"]): normalise_status(r.get("status")) for r in rows if r.get("name") is not None}
+        return Listing(read_at, {str(r["name"]): ServiceFacts.from_row(r) for r in rows if r.get("name") is not None})
 
-    def _answers_for(self, statuses: Statuses) -> float:
-        return RETRY_LISTING_AFTER if statuses is None else self.fresh_for
+    def _answers_for(self, listed: Listed) -> float:
+        return RETRY_LISTING_AFTER if listed is None else self.fresh_for
+
+    def _listed(self, name: str, not_before: float | None) -> Steps[ServiceFacts | None]:
+        """The service's facts from the shared listing, or ``None`` when only its own ``DESCRIBE`` can tell."""
+        where = self._listed_as(name)
+        if where is None:
+            return None
+        key, listed_name = where
+        listed: Listed = yield Coalesced(key, lambda: self._listing(key.scope), self._answers_for)
+        if listed is None or (not_before is not None and listed.read_at < not_before):
+            return None
+        return listed.services.get(listed_name)
 
     def _listed_as(self, name: str) -> tuple[ListingKey, str] | None:
         """The listing that covers ``name`` and the name it has there (worked out once per name)."""
@@ -145,10 +186,14 @@ class SharedListingReads(ServiceReads):
 
     def status(self, name: str) -> Steps[str]:
         """Status via the shared listing of the service's schema, else (or if unlisted) ``DESCRIBE``."""
-        where = self._listed_as(name)
-        if where is not None:
-            key, listed = where
-            statuses: Statuses = yield Coalesced(key, lambda: self._listing(key.scope), self._answers_for)
-            if statuses is not None and listed in statuses:
-                return statuses[listed]
+        facts = yield from self._listed(name, None)
+        if facts is not None:
+            return facts.status
         return (yield from super().status(name))
+
+    def facts(self, name: str, *, not_before: float | None = None) -> Steps[ServiceFacts]:
+        """The service's row via the shared listing (one read since ``not_before``), else ``DESCRIBE``."""
+        facts = yield from self._listed(name, not_before)
+        if facts is not None:
+            return facts
+        return (yield from super().facts(name, not_before=not_before))

@@ -13,7 +13,7 @@ here).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.effects import Steps
 from airflow_provider_spcs.core.endpoints import endpoints_ready
 from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsError
+from airflow_provider_spcs.core.service_facts import ServiceFacts, normalise_status
 from airflow_provider_spcs.core.statuses import ACTIVE_STATUSES as ACTIVE_STATUSES
 from airflow_provider_spcs.core.statuses import JOB_SUCCESS_STATUSES as JOB_SUCCESS_STATUSES
 from airflow_provider_spcs.core.statuses import STOPPING_STATUSES as STOPPING_STATUSES
@@ -165,11 +166,6 @@ SqlSteps = Callable[[str], Steps[list[dict[str, Any]]]]
 """Runs one statement and returns its rows keyed by lowercase column name (the hook's SQL path)."""
 
 
-def normalise_status(value: object) -> str:
-    """A status column as compared everywhere: text, stripped, uppercase (``""`` when absent)."""
-    return str(value or "").strip().upper()
-
-
 class ServiceReads:
     """How a service's state is read, as steps over a SQL executor (``DESCRIBE`` and ``SHOW``).
 
@@ -193,6 +189,19 @@ class ServiceReads:
         """The service's status (see :func:`normalise_status`)."""
         row = yield from self.describe(name)
         return normalise_status(row.get("status"))
+
+    def facts(self, name: str, *, not_before: float | None = None) -> Steps[ServiceFacts]:
+        """The wait-relevant facts of the service's row (``DESCRIBE SERVICE``).
+
+        :param not_before: epoch seconds; a shared read must have started after it (a fresh
+            ``DESCRIBE`` always has).
+        """
+        row = yield from self.describe(name)
+        return ServiceFacts.from_row(row)
+
+    def instances(self, name: str) -> Steps[list[dict[str, Any]]]:
+        """``SHOW SERVICE INSTANCES IN SERVICE`` rows."""
+        return (yield from self.sql(statements.show_service_instances(name)))
 
     def containers(self, name: str) -> Steps[list[dict[str, Any]]]:
         """``SHOW SERVICE CONTAINERS IN SERVICE`` rows."""
@@ -269,9 +278,21 @@ def observe_service(reads: ServiceReads, wait: ServiceWait, *, clock: Callable[[
         decision = endpoints_decision(decision, pending, now=clock(), deadline=wait.deadline)
     details: list[dict[str, Any]] = []
     if decision.outcome is Outcome.FAILED:
-        try:
-            rows = yield from reads.containers(wait.service)
-        except SpcsError:
-            rows = []  # the failure itself matters more than its details
-        details = container_details(rows or [])
+        details = yield from failure_details(reads, wait.service)
     return Observation(decision, details)
+
+
+def failure_details(
+    reads: ServiceReads, service: str, instance_ids: Collection[str] = ()
+) -> Steps[list[dict[str, Any]]]:
+    """The containers' facts for a failure message: those of ``instance_ids`` when given (else all).
+
+    A failure to read them does not hide the failure itself: it gives no details.
+    """
+    try:
+        rows = yield from reads.containers(service)
+    except SpcsError:
+        return []
+    if instance_ids:
+        rows = [r for r in rows if str(r.get("instance_id")) in instance_ids] or rows
+    return container_details(rows)

@@ -9,21 +9,27 @@ this is the one place to read what the provider asks Snowflake, and the place to
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from airflow_provider_spcs.core.errors import SpcsConfigError
 from airflow_provider_spcs.core.identifiers import (
     QualifiedName,
+    account_object_name,
     dollar_quoted,
     name_argument,
     parse_object_name,
     quote_identifier,
     service_name,
     string_literal,
+    using_key,
+    using_value,
 )
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.core.jobs import JobSpec
+    from airflow_provider_spcs.core.service_properties import ServiceProperties
+    from airflow_provider_spcs.core.specs import ServiceSpec
 
 MAX_LOG_LINES = 1000
 
@@ -69,9 +75,15 @@ def alter_service(name: str | QualifiedName, action: str, *, if_exists: bool = F
     return f"ALTER SERVICE {guard}{service_name(name).sql} {verb}"
 
 
-def drop_service(name: str | QualifiedName) -> str:
-    """``DROP SERVICE IF EXISTS <name>``: cleanup must not fail because the job is already gone."""
-    return f"DROP SERVICE IF EXISTS {service_name(name).sql}"
+def drop_service(name: str | QualifiedName, *, if_exists: bool = True, force: bool = False) -> str:
+    """``DROP SERVICE [IF EXISTS] <name> [FORCE]``.
+
+    :param if_exists: no error when the service is already gone (the default: job cleanup must not
+        fail because the job is gone).
+    :param force: drop even when other objects depend on the service.
+    """
+    guard = "IF EXISTS " if if_exists else ""
+    return f"DROP SERVICE {guard}{service_name(name).sql}" + (" FORCE" if force else "")
 
 
 # --- job services ----------------------------------------------------------------------------------
@@ -98,16 +110,7 @@ def execute_job_service(job: JobSpec) -> str:
             parse_object_name(n, field="external_access_integrations").sql for n in job.external_access_integrations
         )
         parts.append(f"EXTERNAL_ACCESS_INTEGRATIONS = ({names})")
-    if job.spec is None:
-        assert job.stage is not None  # guaranteed by JobSpec validation
-        assert job.spec_file is not None
-        stage = parse_object_name(job.stage.removeprefix("@"), field="stage").sql
-        parts.append(f"FROM @{stage} SPECIFICATION_FILE = {string_literal(job.spec_file, field='spec_file')}")
-    else:
-        spec = dollar_quoted(
-            job.spec_text, field="spec", what="an inline specification", hint="use a stage file instead"
-        )
-        parts.append(f"FROM SPECIFICATION {spec}")
+    parts.append(spec_source(job.source))
     return "\n".join(parts)
 
 
@@ -124,6 +127,171 @@ def service_logs(name: str | QualifiedName, instance_id: str | int, container: s
         f"{string_literal(str(instance_id), field='instance_id')}, "
         f"{string_literal(container, field='container')}, {int(lines)})"
     )
+
+
+# --- deploying services ---------------------------------------------------------------------------
+
+
+def spec_source(spec: ServiceSpec) -> str:
+    """The ``FROM ...`` clause of a specification source (CREATE SERVICE, ALTER SERVICE, EXECUTE JOB SERVICE).
+
+    ``FROM @stage SPECIFICATION_FILE = 'path'``, ``FROM SPECIFICATION $$...$$``, and the template
+    forms ``SPECIFICATION_TEMPLATE_FILE`` / ``SPECIFICATION_TEMPLATE`` followed by
+    ``USING (key => value, ...)`` (values: :func:`~airflow_provider_spcs.core.identifiers.using_value`).
+
+    :raises SpcsConfigError: an invalid stage or file name, ``$$`` in inline text, or a bad value.
+    """
+    template = "_TEMPLATE" if spec.is_template else ""
+    if spec.text is not None:
+        what = "an inline template" if spec.is_template else "an inline specification"
+        text = dollar_quoted(spec.text, field=spec.text_field, what=what, hint="use a stage file instead")
+        clause = f"FROM SPECIFICATION{template} {text}"
+    else:
+        assert spec.stage is not None
+        assert spec.file is not None
+        stage = parse_object_name(spec.stage.removeprefix("@"), field="stage").sql
+        clause = f"FROM @{stage} SPECIFICATION{template}_FILE = {string_literal(spec.file, field=spec.file_field)}"
+    if spec.using is None:
+        return clause
+    values = ", ".join(
+        f"{using_key(key, field='using')} => {using_value(value, field=f'using.{key}')}"
+        for key, value in spec.using.items()
+    )
+    return f"{clause}\nUSING ({values})"
+
+
+# CREATE SERVICE takes its options in this (documented) order; TAG goes between QUERY_WAREHOUSE and COMMENT.
+_CREATE_ORDER = (
+    "AUTO_SUSPEND_SECS",
+    "EXTERNAL_ACCESS_INTEGRATIONS",
+    "AUTO_RESUME",
+    "MIN_INSTANCES",
+    "MIN_READY_INSTANCES",
+    "MAX_INSTANCES",
+    "LOG_LEVEL",
+    "QUERY_WAREHOUSE",
+)
+
+
+def _property_clause(name: str, properties: ServiceProperties) -> str:
+    value = getattr(properties, name.lower())
+    field = name.lower()
+    if name == "EXTERNAL_ACCESS_INTEGRATIONS":
+        if not value:
+            raise SpcsConfigError(field, "give at least one integration (or unset the property)")
+        text = "(" + ", ".join(account_object_name(n, field=field).sql for n in value) + ")"
+    elif name == "QUERY_WAREHOUSE":
+        text = account_object_name(value, field=field).sql
+    elif name in ("LOG_LEVEL", "COMMENT"):
+        text = string_literal(value, field=field)
+    elif name == "AUTO_RESUME":
+        text = "TRUE" if value else "FALSE"
+    else:
+        text = str(int(value))
+    return f"{name} = {text}"
+
+
+def _tag_clause(tags: Mapping[str, str]) -> str:
+    pairs = ", ".join(
+        f"{parse_object_name(tag, field='tags').sql} = {string_literal(str(value), field='tags')}"
+        for tag, value in tags.items()
+    )
+    return f"WITH TAG ({pairs})"
+
+
+def create_service(
+    name: str | QualifiedName,
+    *,
+    compute_pool: str,
+    spec: ServiceSpec,
+    properties: ServiceProperties | None = None,
+    tags: Mapping[str, str] | None = None,
+    if_not_exists: bool = False,
+) -> str:
+    """``CREATE SERVICE [IF NOT EXISTS] <name> IN COMPUTE POOL <pool> FROM <spec> [options]``, options in the documented order.
+
+    :param tags: tag name (``tag``, ``db.schema.tag``) to value.
+    """
+    guard = "IF NOT EXISTS " if if_not_exists else ""
+    parts = [
+        f"CREATE SERVICE {guard}{service_name(name).sql}",
+        f"IN COMPUTE POOL {account_object_name(compute_pool, field='compute_pool').sql}",
+        spec_source(spec),
+    ]
+    if properties is not None:
+        given = set(properties.given)
+        parts.extend(_property_clause(n, properties) for n in _CREATE_ORDER if n in given)
+    if tags:
+        parts.append(_tag_clause(tags))
+    if properties is not None and properties.comment is not None:
+        parts.append(_property_clause("COMMENT", properties))
+    return "\n".join(parts)
+
+
+def upgrade_service(name: str | QualifiedName, spec: ServiceSpec, *, if_exists: bool = False) -> str:
+    """``ALTER SERVICE [IF EXISTS] <name> FROM <spec>``: a rolling upgrade to ``spec``.
+
+    The same specification again restarts every instance too (how env-var secrets are refreshed).
+    """
+    guard = "IF EXISTS " if if_exists else ""
+    return f"ALTER SERVICE {guard}{service_name(name).sql}\n{spec_source(spec)}"
+
+
+def alter_service_set(name: str | QualifiedName, properties: ServiceProperties, *, if_exists: bool = False) -> str:
+    """``ALTER SERVICE [IF EXISTS] <name> SET <property> = <value> ...`` in the documented order.
+
+    :raises SpcsConfigError: no property given.
+    """
+    if not properties.given:
+        raise SpcsConfigError("properties", "nothing to set")
+    guard = "IF EXISTS " if if_exists else ""
+    clauses = " ".join(_property_clause(n, properties) for n in properties.given)
+    return f"ALTER SERVICE {guard}{service_name(name).sql} SET {clauses}"
+
+
+def alter_service_unset(name: str | QualifiedName, properties: Iterable[str], *, if_exists: bool = False) -> str:
+    """``ALTER SERVICE [IF EXISTS] <name> UNSET <property>, ...`` (names checked by ``parse_unset``)."""
+    from airflow_provider_spcs.core.service_properties import parse_unset
+
+    names = parse_unset(properties)
+    if not names:
+        raise SpcsConfigError("unset", "nothing to unset")
+    guard = "IF EXISTS " if if_exists else ""
+    return f"ALTER SERVICE {guard}{service_name(name).sql} UNSET {', '.join(names)}"
+
+
+def show_service_instances(name: str | QualifiedName) -> str:
+    """``SHOW SERVICE INSTANCES IN SERVICE <name>``: one row per instance, each with its ``spec_digest``."""
+    return f"SHOW SERVICE INSTANCES IN SERVICE {service_name(name).sql}"
+
+
+# --- compute pools ---------------------------------------------------------------------------------
+
+_POOL_ACTIONS = ("SUSPEND", "RESUME", "STOP ALL")
+
+
+def alter_compute_pool(name: str, action: str, *, if_exists: bool = False) -> str:
+    """``ALTER COMPUTE POOL [IF EXISTS] <name> SUSPEND|RESUME|STOP ALL``.
+
+    :raises SpcsConfigError: another action.
+    """
+    verb = " ".join(action.upper().split())
+    if verb not in _POOL_ACTIONS:
+        raise SpcsConfigError("action", f"expected one of {', '.join(_POOL_ACTIONS)}, got {action!r}")
+    guard = "IF EXISTS " if if_exists else ""
+    return f"ALTER COMPUTE POOL {guard}{account_object_name(name, field='compute_pool').sql} {verb}"
+
+
+def describe_compute_pool(name: str) -> str:
+    """``DESCRIBE COMPUTE POOL <name>``: one row with ``state``, ``error_code`` and ``status_message``."""
+    return f"DESCRIBE COMPUTE POOL {account_object_name(name, field='compute_pool').sql}"
+
+
+def show_compute_pools(like: str | None = None) -> str:
+    """``SHOW COMPUTE POOLS [LIKE '<pattern>']`` (``%`` and ``_`` are wildcards, case-insensitive)."""
+    if like is None:
+        return "SHOW COMPUTE POOLS"
+    return f"SHOW COMPUTE POOLS LIKE {string_literal(like, field='like')}"
 
 
 # --- session ---------------------------------------------------------------------------------------

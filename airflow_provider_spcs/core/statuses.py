@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 
+from airflow_provider_spcs.core.errors import SpcsConfigError
+
 
 class ServiceStatus(enum.StrEnum):
     """A status reported by ``DESCRIBE SERVICE`` for a service or a job service."""
@@ -58,3 +60,27 @@ def parse_statuses(values: str | Iterable[str], *, field: str) -> frozenset[Serv
     if wrong or not raw:
         raise ValueError(f"{field}: expected one or more of {sorted(known)}, got {raw!r}")
     return frozenset(ServiceStatus(str(v).strip().upper()) for v in raw)
+
+
+class PoolState(enum.StrEnum):
+    """A compute pool's ``state``."""
+
+    IDLE = "IDLE"
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    STARTING = "STARTING"
+    STOPPING = "STOPPING"
+    RESIZING = "RESIZING"
+
+
+def parse_pool_states(values: str | Iterable[str], *, field: str) -> frozenset[PoolState]:
+    """Turn user input (``"IDLE"`` or ``["active", "IDLE"]``) into states.
+
+    :raises SpcsConfigError: an empty set or an unknown state, naming ``field``.
+    """
+    raw = [values] if isinstance(values, str) else list(values)
+    known = {s.value for s in PoolState}
+    wrong = sorted(str(v) for v in raw if str(v).strip().upper() not in known)
+    if wrong or not raw:
+        raise SpcsConfigError(field, f"expected one or more of {', '.join(sorted(known))}, got {raw!r}")
+    return frozenset(PoolState(str(v).strip().upper()) for v in raw)

@@ -21,6 +21,7 @@ from airflow.sdk import BaseHook
 from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.offload import import_in_thread, in_thread
 from airflow_provider_spcs.core.secrets import add_secret_sink
+from airflow_provider_spcs.hooks._deploy import DeployMethods
 
 if TYPE_CHECKING:
     import httpx
@@ -69,12 +70,14 @@ def _mask(value: str) -> None:
 add_secret_sink(_mask)
 
 
-class SpcsHook(BaseHook):
+class SpcsHook(DeployMethods, BaseHook):
     """Talk to Snowpark Container Services with a ``snowflake_spcs`` connection.
 
     Calls service public endpoints (:meth:`request`), runs status SQL (:meth:`run_sql`,
     :meth:`describe_service`, ...), watches services (:meth:`observe_service`,
-    :meth:`poll_service`) and opens connector sessions (:meth:`get_conn`). Tokens are cached
+    :meth:`poll_service`), deploys services and operates compute pools (:meth:`create_service`,
+    :meth:`upgrade_service`, :meth:`suspend_compute_pool`, ... and :meth:`poll_wait`; see
+    :mod:`~airflow_provider_spcs.hooks._deploy`) and opens connector sessions (:meth:`get_conn`). Tokens are cached
     process-wide and renewed shortly before they expire; a 401 triggers one re-authentication.
 
     :param spcs_conn_id: the Airflow connection id.

@@ -1,4 +1,7 @@
-"""``SpcsServiceStatusSensor``: wait for a service to reach a status, failing fast when it cannot."""
+"""``SpcsServiceStatusSensor``: wait for a service to reach a status, failing fast when it cannot.
+
+Also exports ``SpcsComputePoolSensor`` (:mod:`airflow_provider_spcs.sensors.compute_pools`).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from airflow_provider_spcs.operators._common import (
     poll_service_once,
     retry_policy_of,
 )
+from airflow_provider_spcs.sensors.compute_pools import SpcsComputePoolSensor
 from airflow_provider_spcs.triggers.events import EventStatus, ServiceEvent
 
 if TYPE_CHECKING:
@@ -27,7 +31,7 @@ if TYPE_CHECKING:
     from airflow_provider_spcs.core.retry import RetryPolicy
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
-__all__ = ["SpcsServiceStatusSensor"]
+__all__ = ["SpcsComputePoolSensor", "SpcsServiceStatusSensor"]
 
 
 class SpcsServiceStatusSensor(BaseSensorOperator):

@@ -386,6 +386,14 @@ class SpcsEmulator:
         """``{"requests": {route: n}, "jwts_verified", "tokens_minted", "exchanges", "sql_statements", "logins"}``."""
         return self.state.stats.snapshot()
 
+    def statement_counts(self) -> dict[str, int]:
+        """SQL statements run since the last reset, by form: ``{"SHOW SERVICES": 3, "DESCRIBE SERVICE": 1, ...}``.
+
+        The form is the leading keywords a statement is routed by (``DESC`` counts as ``DESCRIBE``);
+        a statement that starts like no known form counts under its first word.
+        """
+        return self.state.stats.statement_forms()
+
     def reset_stats(self) -> None:
         """Zero every counter."""
         self.state.stats.reset()

@@ -18,6 +18,9 @@ Rules every trigger here follows:
   ``SHOW SERVICES IN SCHEMA`` per poll cycle (:mod:`airflow_provider_spcs.core.listing`): ``db.schema.name`` names, and
   ``name``/``schema.name`` when the connection sets the ``database``/``schema`` they resolve in.
 * Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`).
+
+The deploy operators' triggers (rollouts, scaling, compute pools) live in
+:mod:`airflow_provider_spcs.triggers.deploy` and are importable from here.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_spcs.core.offload import import_in_thread
 from airflow_provider_spcs.core.statuses import JOB_SUCCESS_STATUSES, parse_statuses
+from airflow_provider_spcs.triggers.deploy import (
+    SpcsComputePoolTrigger,
+    SpcsServiceScaleTrigger,
+    SpcsServiceUpgradeTrigger,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -51,7 +59,14 @@ _RUNTIME = ("airflow_provider_spcs.hooks.spcs", "airflow_provider_spcs.triggers.
 #: How long ``on_kill`` cleanup may take before we give up (the triggerer also bounds it).
 CLEANUP_TIMEOUT = 20.0
 
-__all__ = ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStatusTrigger"]
+__all__ = [
+    "SpcsComputePoolTrigger",
+    "SpcsEndpointTrigger",
+    "SpcsJobTrigger",
+    "SpcsServiceScaleTrigger",
+    "SpcsServiceStatusTrigger",
+    "SpcsServiceUpgradeTrigger",
+]
 
 
 def _new_hook(conn_id: str, retry_policy: dict[str, Any] | None = None) -> SpcsHook:

@@ -146,3 +146,51 @@ def test_lifecycle_examples(variant: str, spcs: SpcsEmulator, spcs_conn: str, ca
     assert _xcom(dr, "resume") == "RUNNING"
     assert _xcom(dr, "smoke_test") == 200
     assert spcs.service("ECHO_SERVICE").status == "RUNNING"
+
+
+@pytest.mark.parametrize("variant", ["", "_deferrable"])
+def test_deploy_examples(variant: str, spcs: SpcsEmulator, spcs_conn: str, caplog: pytest.LogCaptureFixture) -> None:
+    import example_spcs_deploy as module
+
+    from airflow_provider_spcs.testing.model import Service
+
+    name = f"ECHO_DEPLOYED{variant.upper()}"
+    state, states, dr = _run(getattr(module, f"example_spcs_deploy{variant}"))
+    assert state == "success"
+    assert states == {
+        "create_service": "success",
+        "smoke_test": "success",
+        "upgrade_to_v2": "success",
+        "verify_digest": "success",
+        "scale_out": "success",
+    }
+    # create (PENDING first), the rollout and the scaling each wait
+    assert _triggers_run(caplog) == _expected(variant, 3)
+    service = spcs.service(name)
+    assert isinstance(service, Service)
+    created = _xcom(dr, "create_service")
+    upgraded = _xcom(dr, "upgrade_to_v2")
+    assert created["name"] == f"SPCS_DB.APP.{name}"
+    assert created["ingress_urls"] == {"echo": spcs.ingress_url(name)}
+    assert upgraded["old_spec_digest"] == created["spec_digest"]
+    assert upgraded["new_spec_digest"] == service.spec_digest == _xcom(dr, "verify_digest")
+    assert "main:v2" in service.spec
+    assert _xcom(dr, "smoke_test") == 200
+    assert _xcom(dr, "scale_out")["current_instances"] == 2
+    assert [(i.status, i.spec_digest) for i in service.instance_states()] == [("READY", service.spec_digest)] * 2
+    caplog.clear()
+
+    state, states, dr = _run(getattr(module, f"example_spcs_pool_nightly_suspend{variant}"))
+    assert (state, states) == ("success", {"suspend_pool": "success"})
+    assert _xcom(dr, "suspend_pool") == "SUSPENDED"
+    assert _triggers_run(caplog) == _expected(variant, 1)
+    assert service.status in {"SUSPENDING", "SUSPENDED"}  # suspended with its pool
+    caplog.clear()
+
+    state, states, dr = _run(getattr(module, f"example_spcs_pool_morning_resume{variant}"))
+    assert state == "success"
+    assert states == {"resume_pool": "success", "resume_service": "success", "pool_active": "success"}
+    assert _xcom(dr, "resume_pool") == "IDLE"  # nothing runs on it until the service resumes
+    assert _xcom(dr, "pool_active") == "ACTIVE"
+    assert service.status == "RUNNING"
+    assert _triggers_run(caplog) == _expected(variant, 2)  # both resumes defer; the sensor finds ACTIVE

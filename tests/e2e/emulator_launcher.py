@@ -49,6 +49,7 @@ CONNECTIONS = {
 }
 
 EXAMPLE_CONNECTIONS = ("snowflake_spcs_default", "snowflake_spcs_pat")
+HARNESS_POOL = "E2E_POOL"
 
 
 def slow(handler: Handler, seconds: float) -> Handler:
@@ -82,9 +83,11 @@ class Launcher:
 
     def start(self) -> dict[str, Any]:
         emu = self.emu.start()
-        emu.add_service("CATALOG_SERVICE", endpoints=(("api", True),))
-        emu.add_service("TICK_SERVICE", endpoints=(("api", True),))
-        emu.add_service("SLOW_SERVICE", endpoints=(("api", True),), status="PENDING")
+        # The harness's own services run on a pool of their own: the pool examples suspend SPCS_POOL
+        # (and every service on it) while the scheduled DAG and the triggerer restart still need theirs.
+        emu.add_service("CATALOG_SERVICE", endpoints=(("api", True),), compute_pool=HARNESS_POOL)
+        emu.add_service("TICK_SERVICE", endpoints=(("api", True),), compute_pool=HARNESS_POOL)
+        emu.add_service("SLOW_SERVICE", endpoints=(("api", True),), status="PENDING", compute_pool=HARNESS_POOL)
         handlers: dict[tuple[str, str], Handler] = {
             ("ECHO_SERVICE", "echo"): echo_handler,
             ("CATALOG_SERVICE", "api"): paginated_handler(25, page_size=10),

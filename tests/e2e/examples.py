@@ -41,13 +41,18 @@ class Plan:
 
 
 #: Phases in the order they run. The lifecycle examples suspend and resume ECHO_SERVICE, which the
-#: endpoint examples call, so they run after them, one at a time.
+#: endpoint examples call, so they run after them, one at a time. The compute pool examples suspend
+#: SPCS_POOL with every service on it (the deployed ones and ECHO_SERVICE), so they come last.
 PHASES: tuple[Phase, ...] = (
     Phase("services", hold=("ECHO_SERVICE",)),
     Phase("suspend"),
     Phase("resume"),
     Phase("suspend, deferrable"),
     Phase("resume, deferrable"),
+    Phase("pool suspend"),
+    Phase("pool resume"),
+    Phase("pool suspend, deferrable"),
+    Phase("pool resume, deferrable"),
 )
 
 PLANS: dict[str, Plan] = {
@@ -63,6 +68,14 @@ PLANS: dict[str, Plan] = {
     "example_spcs_morning_resume": Plan(phase="resume"),
     "example_spcs_nightly_suspend_deferrable": Plan(phase="suspend, deferrable", defers=("suspend",)),
     "example_spcs_morning_resume_deferrable": Plan(phase="resume, deferrable", defers=("resume",)),
+    "example_spcs_deploy": Plan(),
+    "example_spcs_deploy_deferrable": Plan(defers=("create_service", "upgrade_to_v2", "scale_out")),
+    "example_spcs_pool_nightly_suspend": Plan(phase="pool suspend"),
+    "example_spcs_pool_morning_resume": Plan(phase="pool resume"),
+    "example_spcs_pool_nightly_suspend_deferrable": Plan(phase="pool suspend, deferrable", defers=("suspend_pool",)),
+    "example_spcs_pool_morning_resume_deferrable": Plan(
+        phase="pool resume, deferrable", defers=("resume_pool", "resume_service")
+    ),
 }
 
 DEFAULT_PLAN = Plan()

@@ -8,7 +8,7 @@ from typing import Any
 
 
 class Stats:
-    """Thread-safe counters: requests per route plus named event counters."""
+    """Thread-safe counters: requests per route, named event counters, and SQL statements by form."""
 
     EVENTS = ("jwts_verified", "tokens_minted", "exchanges", "sql_statements", "logins")
 
@@ -16,6 +16,7 @@ class Stats:
         self._lock = threading.Lock()
         self._requests: Counter[str] = Counter()
         self._events: Counter[str] = Counter()
+        self._forms: Counter[str] = Counter()
 
     def count_request(self, route: str) -> None:
         """Count one request on ``route``."""
@@ -26,6 +27,16 @@ class Stats:
         """Count ``n`` occurrences of ``event`` (one of :attr:`EVENTS`, or any extra name)."""
         with self._lock:
             self._events[event] += n
+
+    def count_statement(self, form: str) -> None:
+        """Count one SQL statement of ``form`` (its leading keywords, e.g. ``SHOW SERVICES``)."""
+        with self._lock:
+            self._forms[form] += 1
+
+    def statement_forms(self) -> dict[str, int]:
+        """SQL statements run, by form (a copy)."""
+        with self._lock:
+            return dict(self._forms)
 
     def snapshot(self) -> dict[str, Any]:
         """``{"requests": {route: n}, "jwts_verified": n, ...}`` (a copy)."""
@@ -42,3 +53,4 @@ class Stats:
         with self._lock:
             self._requests.clear()
             self._events.clear()
+            self._forms.clear()

@@ -20,6 +20,7 @@ from airflow_provider_spcs.testing.sql import (
     service_lifecycle,
     session_statements,
 )
+from airflow_provider_spcs.testing.sql.failures import SqlError
 from airflow_provider_spcs.testing.sql.parser import Parser
 from airflow_provider_spcs.testing.sql.registry import Keywords, StatementHandler, merge
 from airflow_provider_spcs.testing.sql.result_sets import Pending, ResultSet
@@ -78,8 +79,8 @@ def _matched(parser: Parser, keywords: Keywords) -> int:
     return len(keywords)
 
 
-def _route(parser: Parser) -> StatementHandler:
-    """The handler of the longest form the statement starts with; the cursor moves past its keywords."""
+def _longest_form(parser: Parser) -> tuple[Keywords, int]:
+    """The longest form the statement starts with (``()`` if none), and how far any form matched."""
     best: Keywords = ()
     deepest = 0
     for keywords in STATEMENTS:
@@ -87,7 +88,29 @@ def _route(parser: Parser) -> StatementHandler:
         deepest = max(deepest, matched)
         if matched == len(keywords) > len(best):
             best = keywords
+    return best, deepest
+
+
+def _route(parser: Parser) -> StatementHandler:
+    """The handler of the longest form the statement starts with; the cursor moves past its keywords."""
+    best, deepest = _longest_form(parser)
     if not best:
         parser.fail(parser.peek(deepest))
     parser.index += len(best)
     return STATEMENTS[best]
+
+
+def statement_form(statement: str) -> str:
+    """The leading keywords ``statement`` is routed by (``SHOW SERVICE INSTANCES IN SERVICE``), for counting.
+
+    A statement no form takes counts under its first word (``""`` if it has none or does not tokenize).
+    """
+    try:
+        parser = Parser(statement)
+    except SqlError:
+        return ""
+    best, _ = _longest_form(parser)
+    if best:
+        return " ".join(best)
+    first = parser.peek()
+    return first.value if first.kind == "IDENT" else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from airflow_provider_spcs.testing.sql import Column, Pending, ResultSet, SqlError, execute, split_statements
+from airflow_provider_spcs.testing.sql.engine import statement_form
 from airflow_provider_spcs.testing.sql.redaction import redact_secret_literals
 from airflow_provider_spcs.testing.sql.result_sets import TEXT
 from airflow_provider_spcs.testing.wire.app_state import EmulatorState
@@ -31,6 +32,7 @@ class Context:
 
 def _run_one(state: EmulatorState, record: StatementRecord, text: str, ctx: Context) -> None:
     state.stats.incr("sql_statements")
+    state.stats.count_statement(statement_form(text))
     try:
         outcome = execute(state.world, text, user=ctx.user, role=ctx.role, database=ctx.database, schema=ctx.schema)
     except SqlError as exc:
