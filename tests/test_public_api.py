@@ -16,6 +16,7 @@ PUBLIC = {
         "SpcsEndpointOperator",
         "SpcsExecuteJobOperator",
         "SpcsResumeServiceOperator",
+        "SpcsSecretFromConnectionOperator",
         "SpcsSuspendServiceOperator",
     ],
     "airflow_provider_spcs.sensors.spcs": ["SpcsServiceStatusSensor"],

@@ -6,11 +6,13 @@ from airflow_provider_spcs.core.errors import ResponseCheckFailed
 from airflow_provider_spcs.operators.endpoint import SpcsEndpointOperator
 from airflow_provider_spcs.operators.job import SpcsExecuteJobOperator
 from airflow_provider_spcs.operators.lifecycle import SpcsResumeServiceOperator, SpcsSuspendServiceOperator
+from airflow_provider_spcs.operators.secrets_sync import SpcsSecretFromConnectionOperator
 
 __all__ = [
     "ResponseCheckFailed",
     "SpcsEndpointOperator",
     "SpcsExecuteJobOperator",
     "SpcsResumeServiceOperator",
+    "SpcsSecretFromConnectionOperator",
     "SpcsSuspendServiceOperator",
 ]
