@@ -192,9 +192,9 @@ def write_secret(
         except SpcsSqlError as exc:
             if exc.code != EXISTING_OBJECT_CODE:
                 raise
-            # Created by someone else since we looked: set the value instead.
-            action = "updated"
-            yield from run_secret_statement(sql, alter)
+            action = "updated"  # created by someone else since we looked: set the value instead
+        if action == "updated":
+            yield from run_secret_statement(sql, alter)  # outside the except: no error context to carry
     else:
         _check_compatible(target, existing, value)
         yield from run_secret_statement(sql, alter)
