@@ -98,5 +98,5 @@ def emulator_views(spcs: SpcsEmulator) -> dict[str, str]:
         replies = [client.get(f"{spcs.account_url}/api/v2/statements/{h}", headers=headers).text for h in records]
     views["statement history (stored text)"] = "\n".join(r.sql_text for r in records.values())
     views["statement history (status replies)"] = "\n".join(replies)
-    views["statement history (errors)"] = "\n".join(str(r.error) for r in records.values() if r.error is not None)
+    views["statement history (errors)"] = "\n".join(repr(r.error) for r in records.values() if r.error is not None)
     return views

@@ -237,6 +237,11 @@ def test_a_refused_write_names_the_redacted_statement_and_the_code(spcs: SpcsEmu
         assert "mine-refused" not in str(error) + repr(error) + repr(error.to_dict())
         assert error.__context__ is None  # no original error for a traceback to print
         assert error.__cause__ is None
+    # The emulator's own errors (before our redaction) do not echo the literal either.
+    raw_errors = emulator_views(spcs)["statement history (errors)"]
+    assert "002002" in raw_errors
+    assert "002003" in raw_errors
+    assert find_leaks(["mine-refused-5678"], {"emulator errors": raw_errors}) == []
 
 
 def test_request_failures_are_redacted_too() -> None:
