@@ -8,7 +8,6 @@ import copy
 import datetime as dt
 import json
 import pickle
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,18 +18,9 @@ from airflow_provider_spcs.core.errors import SpcsConfigError
 from airflow_provider_spcs.core.identifiers import secret_literal
 from airflow_provider_spcs.core.secret_sql import SecretStatement, statement_text
 from airflow_provider_spcs.core.secret_values import GenericStringSecret, OAuth2CodeSecret, PasswordSecret
-from airflow_provider_spcs.core.secrets import add_secret_sink, remove_secret_sink
 
 PACKAGE = Path(airflow_provider_spcs.__file__).parent
 VALUE = "k3y-'quoted'-\\-$$-end"
-
-
-@pytest.fixture
-def heard() -> Iterator[list[str]]:
-    seen: list[str] = []
-    add_secret_sink(seen.append)
-    yield seen
-    remove_secret_sink(seen.append)
 
 
 def test_create_secret_per_type() -> None:
