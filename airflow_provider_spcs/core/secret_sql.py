@@ -19,6 +19,7 @@ by its redacted text and removes the values from the server's message.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -28,7 +29,12 @@ if TYPE_CHECKING:
     from airflow_provider_spcs.core.identifiers import QualifiedName
 
 REDACTED = "***"
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'", re.DOTALL)
+
+
+@functools.cache
+def _quoted() -> re.Pattern[str]:
+    # Compiled on first use, not at import: the triggerer imports this module on its event loop.
+    return re.compile(r"'(?:[^'\\]|\\.|'')*'", re.DOTALL)
 
 
 class SecretStatement:
@@ -96,7 +102,7 @@ class SecretStatement:
             if form:
                 text = text.replace(form, REDACTED)
         allowed = {".".join(self.secret.parts).upper(), self.secret.name.upper()}
-        return _QUOTED.sub(lambda m: m.group(0) if m.group(0)[1:-1].upper() in allowed else f"'{REDACTED}'", text)
+        return _quoted().sub(lambda m: m.group(0) if m.group(0)[1:-1].upper() in allowed else f"'{REDACTED}'", text)
 
 
 def statement_text(statement: str | SecretStatement) -> str:
