@@ -76,6 +76,7 @@ def test_doc_snippets_match_the_example_dags() -> None:
         "howto_spcs_lifecycle",
         "howto_spcs_deploy",
         "howto_spcs_compute_pool",
+        "howto_spcs_rotate_secret",
     }
 
 
@@ -115,18 +116,21 @@ def test_reference_pages_document_every_parameter() -> None:
         SpcsEndpointOperator,
         SpcsExecuteJobOperator,
         SpcsResumeServiceOperator,
+        SpcsSecretFromConnectionOperator,
         SpcsSuspendServiceOperator,
     )
     from airflow_provider_spcs.sensors.spcs import SpcsServiceStatusSensor
 
     operators = (DOCS / "operators.md").read_text()
     sensors = (DOCS / "sensors.md").read_text()
+    secrets = (DOCS / "secrets.md").read_text()
     for cls, text in (
         (SpcsEndpointOperator, operators),
         (SpcsExecuteJobOperator, operators),
         (SpcsSuspendServiceOperator, operators),
         (SpcsResumeServiceOperator, operators),
         (SpcsServiceStatusSensor, sensors),
+        (SpcsSecretFromConnectionOperator, secrets),
     ):
         assert f"## {cls.__name__}" in text or cls.__name__ in text
         undocumented = [p for p in _parameters(cls) if f"`{p}`" not in text]

@@ -20,6 +20,7 @@ PUBLIC = {
         "SpcsExecuteJobOperator",
         "SpcsResumeComputePoolOperator",
         "SpcsResumeServiceOperator",
+        "SpcsSecretFromConnectionOperator",
         "SpcsSuspendComputePoolOperator",
         "SpcsSuspendServiceOperator",
         "SpcsUpgradeServiceOperator",

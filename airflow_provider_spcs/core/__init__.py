@@ -17,6 +17,11 @@ Map, by job:
   job service; :mod:`.services` reads services and decides (``observe_service``), :mod:`.endpoints`
   reads SHOW ENDPOINTS, :mod:`.listing` shares one SHOW SERVICES per schema, and :mod:`.polling`
   repeats a look until it is final.
+* **Snowflake secrets.** :mod:`.secret_values` holds what a secret stores, per type (announced to
+  the masker when made); :mod:`.secret_sources` reads it from a connection's fields;
+  :mod:`.secret_sql` is the statement type whose real text only the sending calls read;
+  :mod:`.secret_writes` creates, alters, describes and drops secrets; :mod:`.service_refresh`
+  restarts a service on its own spec (env-var secrets) and waits for the rollout.
 * **Process state.** :mod:`.process` owns every cache (see its docstring: what, how long, how a
   rotated key or token file takes effect): :mod:`.cache` (tokens), :mod:`.keys`, :mod:`.connections`
   (settings and runners), :mod:`.clients` (pooled httpx clients), :mod:`.coalesce` (shared reads)

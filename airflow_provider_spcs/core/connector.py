@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_spcs.core.errors import SpcsApiError, SpcsAuthError, SpcsSqlError
+from airflow_provider_spcs.core.secret_sql import SecretStatement, statement_text
 from airflow_provider_spcs.core.secrets import report_secret
 from airflow_provider_spcs.core.server_text import explain_code, scrub
 from airflow_provider_spcs.core.tokens import Token
@@ -126,8 +127,11 @@ _SESSION_GONE = frozenset({390111, 390112, 390114})
 """Connector error numbers meaning the session is gone: log in again and retry once."""
 
 
-def execute(connection: Any, statement: str) -> list[dict[str, Any]]:
+def execute(connection: Any, statement: str | SecretStatement) -> list[dict[str, Any]]:
     """Run one statement on an open connection; rows keyed by lowercase column name (blocking).
+
+    A :class:`~.secret_sql.SecretStatement`'s real text is read here, for ``cursor.execute`` only
+    (the connector logs query text only with ``log_query_text``, which we never set).
 
     :raises SpcsSqlError: the statement failed (code, SQL state and message from Snowflake).
     """
@@ -135,7 +139,7 @@ def execute(connection: Any, statement: str) -> list[dict[str, Any]]:
 
     with connection.cursor() as cursor:
         try:
-            cursor.execute(statement)
+            cursor.execute(statement_text(statement))
         except ProgrammingError as exc:
             if exc.errno in _SESSION_GONE:
                 raise
@@ -166,7 +170,7 @@ class ConnectorSession:
         self._connection: Any = None
         self._lock = threading.Lock()
 
-    def query(self, kwargs: Mapping[str, Any], statement: str) -> list[dict[str, Any]]:
+    def query(self, kwargs: Mapping[str, Any], statement: str | SecretStatement) -> list[dict[str, Any]]:
         """Run ``statement``, logging in with ``kwargs`` if there is no live connection (blocking)."""
         from snowflake.connector.errors import DatabaseError, ProgrammingError
 

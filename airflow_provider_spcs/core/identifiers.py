@@ -106,6 +106,45 @@ def plain_name(name: QualifiedName) -> str:
     return ".".join(p if _BARE.fullmatch(p) else '"' + p.replace('"', '""') + '"' for p in name.parts)
 
 
+_CONTROL_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def secret_literal(value: str, *, field: str) -> str:
+    """Single-quote a secret value for SQL: any text Snowflake can store, exactly.
+
+    Backslashes and quotes are escaped (``\\\\``, ``\\'``), and so are control characters, with
+    Snowflake's documented escapes (``\\n``, ``\\r``, ``\\t``, ``\\b``, ``\\f``, ``\\xhh``), so the
+    literal is one line whatever the value holds; ``$$`` and any other character (Unicode beyond the
+    BMP included) stand for themselves. The error never quotes the value.
+
+    :param field: the parameter to blame in the error.
+    :raises SpcsConfigError: the value is empty, holds a NUL character (no environment variable or
+        C string can carry one, so a service could not mount it), or a lone surrogate (not text:
+        it has no UTF-8 encoding).
+    """
+    if not value:
+        raise SpcsConfigError(field, "the secret value is empty")
+    if "\0" in value:
+        raise SpcsConfigError(field, "a secret value cannot contain NUL characters (U+0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SpcsConfigError(field, "the secret value is not valid text (it holds a lone surrogate)") from None
+    out = []
+    for char in value:
+        if char == "\\":
+            out.append("\\\\")
+        elif char == "'":
+            out.append("\\'")
+        elif char in _CONTROL_ESCAPES:
+            out.append(_CONTROL_ESCAPES[char])
+        elif ord(char) < 32 or ord(char) == 127:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(char)
+    return "'" + "".join(out) + "'"
+
+
 def name_argument(name: QualifiedName, *, field: str = "service") -> str:
     """The string-literal form of a name for ``SYSTEM$`` functions: bare parts when they are plain."""
     return string_literal(plain_name(name), field=field)

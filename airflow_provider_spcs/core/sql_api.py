@@ -22,6 +22,7 @@ from airflow_provider_spcs.core.credentials import SQL
 from airflow_provider_spcs.core.effects import Blocking, Sleep, Steps
 from airflow_provider_spcs.core.errors import SpcsApiError, SpcsSqlError, SpcsTimeoutError
 from airflow_provider_spcs.core.retry import RETRY_STATUSES, RetryPolicy, send_with_retries
+from airflow_provider_spcs.core.secret_sql import SecretStatement, statement_text
 from airflow_provider_spcs.core.server_text import scrub
 from airflow_provider_spcs.core.version import USER_AGENT
 
@@ -180,9 +181,12 @@ def _get(url: str, params: dict[str, str] | None = None) -> Callable[[int], http
     return build
 
 
-def statement_body(config: SpcsConfig, statement: str, timeout: int) -> dict[str, Any]:
-    """The POST body: statement, timeout and the connection's session context."""
-    body: dict[str, Any] = {"statement": statement, "timeout": timeout}
+def statement_body(config: SpcsConfig, statement: str | SecretStatement, timeout: int) -> dict[str, Any]:
+    """The POST body: statement, timeout and the connection's session context.
+
+    A :class:`~.secret_sql.SecretStatement`'s real text is read here, for the request body only.
+    """
+    body: dict[str, Any] = {"statement": statement_text(statement), "timeout": timeout}
     for name in ("database", "schema", "warehouse", "role"):
         value = getattr(config, name)
         if value:
@@ -192,7 +196,7 @@ def statement_body(config: SpcsConfig, statement: str, timeout: int) -> dict[str
 
 def execute(
     credential: Credential,
-    statement: str,
+    statement: str | SecretStatement,
     *,
     policy: RetryPolicy,
     timeout: int = DEFAULT_STATEMENT_TIMEOUT,
@@ -205,7 +209,7 @@ def execute(
     goes to ``account_url`` (the destination rule refuses a status URL elsewhere).
 
     :param credential: the connection's credential; its settings give the account URL and session context.
-    :param statement: the SQL text.
+    :param statement: the SQL text (a :class:`~.secret_sql.SecretStatement` goes only into the body).
     :param policy: retry and poll policy.
     :param timeout: server-side statement timeout in seconds.
     """

@@ -20,14 +20,17 @@ from airflow_provider_spcs.core.identifiers import (
     name_argument,
     parse_object_name,
     quote_identifier,
+    secret_literal,
     service_name,
     string_literal,
     using_key,
     using_value,
 )
+from airflow_provider_spcs.core.secret_sql import REDACTED, SecretStatement
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.core.jobs import JobSpec
+    from airflow_provider_spcs.core.secret_values import SecretValue
     from airflow_provider_spcs.core.service_properties import ServiceProperties
     from airflow_provider_spcs.core.specs import ServiceSpec
 
@@ -292,6 +295,129 @@ def show_compute_pools(like: str | None = None) -> str:
     if like is None:
         return "SHOW COMPUTE POOLS"
     return f"SHOW COMPUTE POOLS LIKE {string_literal(like, field='like')}"
+
+
+# --- secrets -------------------------------------------------------------------------------------
+# A statement that carries a secret value is a SecretStatement (core/secret_sql.py): its str() and
+# repr() are the redacted text, and only the sending call reads the real one.
+
+
+def secret_name(name: str | QualifiedName) -> QualifiedName:
+    """``name`` parsed as a secret's name (errors blame ``secret``)."""
+    return service_name(name, field="secret")
+
+
+def _secret_clauses(value: SecretValue, *, create: bool) -> list[tuple[str, str, str]]:
+    """``(clause, literal, shown)`` for each clause that writes ``value``; ``shown`` is what the
+    redacted text prints (``***`` for a secret value)."""
+    from airflow_provider_spcs.core.secret_values import GenericStringSecret, OAuth2CodeSecret, PasswordSecret
+
+    def secret(clause: str, text: str) -> tuple[str, str, str]:
+        return clause, secret_literal(text, field=clause.lower()), REDACTED
+
+    def plain(clause: str, sql: str) -> tuple[str, str, str]:
+        return clause, sql, sql
+
+    if isinstance(value, PasswordSecret):
+        return [plain("USERNAME", secret_literal(value.username, field="username")), secret("PASSWORD", value.password)]
+    if isinstance(value, GenericStringSecret):
+        return [secret("SECRET_STRING", value.secret_string)]
+    if isinstance(value, OAuth2CodeSecret):
+        expiry = value.refresh_token_expiry.strftime("%Y-%m-%d %H:%M:%S+00:00")
+        clauses = [
+            secret("OAUTH_REFRESH_TOKEN", value.refresh_token),
+            plain("OAUTH_REFRESH_TOKEN_EXPIRY_TIME", string_literal(expiry, field="refresh_token_expiry")),
+        ]
+        if create:  # ALTER SECRET cannot change the integration; that takes CREATE OR REPLACE
+            clauses.append(plain("API_AUTHENTICATION", value.api_authentication.sql))
+        return clauses
+    raise SpcsConfigError("secret_type", f"cannot write a secret of type {type(value).__name__}")
+
+
+def _secret_statement(
+    head: str, value: SecretValue, *, create: bool, comment: str | None, name: QualifiedName
+) -> SecretStatement:
+    clauses = _secret_clauses(value, create=create)
+    if comment is not None:
+        literal = string_literal(comment, field="comment")
+        clauses.append(("COMMENT", literal, literal))
+    text = " ".join([head, *(f"{clause} = {literal}" for clause, literal, _ in clauses)])
+    redacted = " ".join([head, *(f"{clause} = {shown}" for clause, _, shown in clauses)])
+    literals = [literal[1:-1] for _, literal, shown in clauses if shown == REDACTED]
+    return SecretStatement(text, redacted, secret=name, values=value.secret_values(), literals=literals)
+
+
+def create_secret(
+    name: str | QualifiedName,
+    value: SecretValue,
+    *,
+    or_replace: bool = False,
+    if_not_exists: bool = False,
+    comment: str | None = None,
+) -> SecretStatement:
+    """``CREATE [OR REPLACE] SECRET [IF NOT EXISTS] <name> TYPE = <type> <clauses> [COMMENT = '...']``.
+
+    ``OR REPLACE`` drops the old secret and with it every grant on it (services lose READ).
+
+    :raises SpcsConfigError: an invalid name, both ``or_replace`` and ``if_not_exists`` (Snowflake
+        refuses them together), or a value Snowflake cannot store (see
+        :func:`~airflow_provider_spcs.core.identifiers.secret_literal`).
+    """
+    target = secret_name(name)
+    if or_replace and if_not_exists:
+        raise SpcsConfigError("or_replace", "OR REPLACE and IF NOT EXISTS exclude each other")
+    verb = "CREATE OR REPLACE SECRET" if or_replace else "CREATE SECRET"
+    guard = " IF NOT EXISTS" if if_not_exists else ""
+    head = f"{verb}{guard} {target.sql} TYPE = {value.secret_type}"
+    return _secret_statement(head, value, create=True, comment=comment, name=target)
+
+
+def alter_secret_set(
+    name: str | QualifiedName, value: SecretValue, *, comment: str | None = None, if_exists: bool = False
+) -> SecretStatement:
+    """``ALTER SECRET [IF EXISTS] <name> SET <clauses> [COMMENT = '...']``: a new value, grants kept.
+
+    An OAUTH2 secret keeps its ``API_AUTHENTICATION`` (ALTER cannot change it).
+
+    :raises SpcsConfigError: an invalid name, or a value Snowflake cannot store.
+    """
+    target = secret_name(name)
+    guard = "IF EXISTS " if if_exists else ""
+    return _secret_statement(f"ALTER SECRET {guard}{target.sql} SET", value, create=False, comment=comment, name=target)
+
+
+def describe_secret(name: str | QualifiedName) -> str:
+    """``DESCRIBE SECRET <name>``: metadata only (Snowflake never returns the value)."""
+    return f"DESCRIBE SECRET {secret_name(name).sql}"
+
+
+def show_secrets_like(name: str | QualifiedName) -> str:
+    """``SHOW SECRETS LIKE '<name>' IN SCHEMA [<db>.<schema>]``: the secret's row, if it exists.
+
+    ``LIKE`` matches case-insensitively and ``_`` is a wildcard there, so callers compare the
+    ``name`` column too. An unqualified name looks in the session's current schema.
+    """
+    target = secret_name(name)
+    where = ".".join(quote_identifier(p) for p in target.parts[:-1])
+    scope = f"IN SCHEMA {where}" if where else "IN SCHEMA"
+    return f"SHOW SECRETS LIKE {string_literal(target.name, field='secret')} {scope}"
+
+
+def drop_secret(name: str | QualifiedName, *, if_exists: bool = False) -> str:
+    """``DROP SECRET [IF EXISTS] <name>``."""
+    guard = "IF EXISTS " if if_exists else ""
+    return f"DROP SECRET {guard}{secret_name(name).sql}"
+
+
+def alter_service_from_specification(name: str | QualifiedName, spec: str) -> str:
+    """``ALTER SERVICE <name> FROM SPECIFICATION $$<spec>$$``: a rolling restart onto ``spec``.
+
+    The same spec again restarts every instance, which is how env-var secrets pick up a new value.
+
+    :raises SpcsConfigError: an invalid name, or ``spec`` is empty or contains ``$$``.
+    """
+    text = dollar_quoted(spec, field="spec", what="the service specification", hint="deploy it from a stage file")
+    return f"ALTER SERVICE {service_name(name).sql} FROM SPECIFICATION {text}"
 
 
 # --- session ---------------------------------------------------------------------------------------

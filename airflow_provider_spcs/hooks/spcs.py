@@ -22,6 +22,7 @@ from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.offload import import_in_thread, in_thread
 from airflow_provider_spcs.core.secrets import add_secret_sink
 from airflow_provider_spcs.hooks._deploy import DeployMethods
+from airflow_provider_spcs.hooks.secret_methods import SpcsSecretMethods
 
 if TYPE_CHECKING:
     import httpx
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from airflow_provider_spcs.core.process import ProcessState
     from airflow_provider_spcs.core.retry import RetryPolicy
     from airflow_provider_spcs.core.runner import Runner
+    from airflow_provider_spcs.core.secret_sql import SecretStatement
     from airflow_provider_spcs.core.services import Observation, ServiceReads, ServiceWait
 
 log = logging.getLogger(__name__)
@@ -70,14 +72,17 @@ def _mask(value: str) -> None:
 add_secret_sink(_mask)
 
 
-class SpcsHook(DeployMethods, BaseHook):
+class SpcsHook(DeployMethods, SpcsSecretMethods, BaseHook):
     """Talk to Snowpark Container Services with a ``snowflake_spcs`` connection.
 
     Calls service public endpoints (:meth:`request`), runs status SQL (:meth:`run_sql`,
     :meth:`describe_service`, ...), watches services (:meth:`observe_service`,
     :meth:`poll_service`), deploys services and operates compute pools (:meth:`create_service`,
     :meth:`upgrade_service`, :meth:`suspend_compute_pool`, ... and :meth:`poll_wait`; see
-    :mod:`~airflow_provider_spcs.hooks._deploy`) and opens connector sessions (:meth:`get_conn`). Tokens are cached
+    :mod:`~airflow_provider_spcs.hooks._deploy`), writes Snowflake secrets
+    (:meth:`create_or_update_secret`, from
+    :class:`~airflow_provider_spcs.hooks.secret_methods.SpcsSecretMethods`) and opens connector
+    sessions (:meth:`get_conn`). Tokens are cached
     process-wide and renewed shortly before they expire; a 401 triggers one re-authentication.
 
     :param spcs_conn_id: the Airflow connection id.
@@ -268,7 +273,7 @@ class SpcsHook(DeployMethods, BaseHook):
         return await self._arun(self._headers_steps, url)
 
     # SQL ----------------------------------------------------------------------------------------
-    def _sql_steps(self, runner: Runner, statement: str) -> Steps[list[dict[str, Any]]]:
+    def _sql_steps(self, runner: Runner, statement: str | SecretStatement) -> Steps[list[dict[str, Any]]]:
         from airflow_provider_spcs.core import sql_api
         from airflow_provider_spcs.core.effects import Blocking
 

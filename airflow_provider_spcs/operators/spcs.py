@@ -13,6 +13,7 @@ from airflow_provider_spcs.operators.deploy import (
 from airflow_provider_spcs.operators.endpoint import SpcsEndpointOperator
 from airflow_provider_spcs.operators.job import SpcsExecuteJobOperator
 from airflow_provider_spcs.operators.lifecycle import SpcsResumeServiceOperator, SpcsSuspendServiceOperator
+from airflow_provider_spcs.operators.secrets_sync import SpcsSecretFromConnectionOperator
 
 __all__ = [
     "ResponseCheckFailed",
@@ -23,6 +24,7 @@ __all__ = [
     "SpcsExecuteJobOperator",
     "SpcsResumeComputePoolOperator",
     "SpcsResumeServiceOperator",
+    "SpcsSecretFromConnectionOperator",
     "SpcsSuspendComputePoolOperator",
     "SpcsSuspendServiceOperator",
     "SpcsUpgradeServiceOperator",

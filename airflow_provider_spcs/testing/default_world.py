@@ -6,6 +6,11 @@ User ``SPCS_USER`` (an RSA key pair, a PAT and a password; role ``SPCS_ROLE``), 
 FAILED), and the service specs ``echo_service.yaml`` (ECHO_SERVICE's own), ``echo_service_v2.yaml``
 (image tag ``v2``), ``echo_service_broken.yaml`` (image tag ``broken``, marked broken: its
 containers fail to start) and the template ``echo_service_template.yaml`` (``{{ tag }}``).
+
+For secret rotation: the GENERIC_STRING secret ``SERVICE_API_KEY`` (value :data:`DEFAULT_API_KEY`) and the
+RUNNING service ``API_SERVICE`` (public endpoint ``api``, echo handler) whose container mounts it
+twice, as env var ``API_KEY`` (fixed until the service is restarted) and as the file
+``/secrets/api_key/secret_string`` (live), so its echo shows both digests moving.
 """
 
 from __future__ import annotations
@@ -28,6 +33,12 @@ DEFAULT_STAGE = f"@{DEFAULT_DATABASE}.{DEFAULT_SCHEMA}.SPECS"
 DEFAULT_IMAGE_REPOSITORY = f"/{DEFAULT_DATABASE.lower()}/{DEFAULT_SCHEMA.lower()}/images/main"
 BROKEN_IMAGE = f"{DEFAULT_IMAGE_REPOSITORY}:broken"
 BROKEN_IMAGE_MESSAGE = "Back-off restarting failed container: exec /app/serve: no such file or directory"
+API_KEY_SECRET = "SERVICE_API_KEY"
+DEFAULT_API_KEY = "api-key-before-rotation"
+"""``SERVICE_API_KEY``'s value in the default world: a placeholder, not a credential (the examples rotate it)."""
+API_SERVICE = "API_SERVICE"
+API_KEY_ENV = "API_KEY"
+API_KEY_FILE = "/secrets/api_key/secret_string"
 
 
 def echo_service_spec(tag: str = "latest") -> str:
@@ -39,6 +50,27 @@ def echo_service_spec(tag: str = "latest") -> str:
         f"    image: {DEFAULT_IMAGE_REPOSITORY}:{tag}\n"
         "  endpoints:\n"
         "  - name: echo\n"
+        "    port: 8080\n"
+        "    public: true\n"
+    )
+
+
+def api_service_spec() -> str:
+    """The spec of ``API_SERVICE``: one container mounting ``SERVICE_API_KEY`` as an env var and as a file."""
+    secret = f"{DEFAULT_DATABASE}.{DEFAULT_SCHEMA}.{API_KEY_SECRET}".lower()
+    return (
+        "spec:\n"
+        "  containers:\n"
+        "  - name: main\n"
+        f"    image: {DEFAULT_IMAGE_REPOSITORY.rsplit('/', 1)[0]}/api:latest\n"
+        "    secrets:\n"
+        f"    - snowflakeSecret: {secret}\n"
+        f"      envVarName: {API_KEY_ENV}\n"
+        "      secretKeyRef: secret_string\n"
+        f"    - snowflakeSecret: {secret}\n"
+        f"      directoryPath: {API_KEY_FILE.rsplit('/', 1)[0]}\n"
+        "  endpoints:\n"
+        "  - name: api\n"
         "    port: 8080\n"
         "    public: true\n"
     )
@@ -99,10 +131,19 @@ def add_default_service(world: World, echo: Endpoint | None = None) -> Service:
     return world.add_service(DEFAULT_SERVICE, endpoints=(endpoint,), spec=echo_service_spec())
 
 
+def add_api_service(world: World) -> Service:
+    """(Re)create secret ``SERVICE_API_KEY`` with :data:`DEFAULT_API_KEY` and ``API_SERVICE`` on it, as new
+    (an existing ``API_SERVICE`` keeps its ingress port)."""
+    world.add_secret(API_KEY_SECRET, "GENERIC_STRING", secret_string=DEFAULT_API_KEY, comment="API key of API_SERVICE")
+    return world.add_service_from_spec(API_SERVICE, api_service_spec())
+
+
 def restore_default_world(world: World) -> bool:
-    """Put the pool, the stage files and ``ECHO_SERVICE`` back as new (after :meth:`.World.restore`);
-    ``False`` if ECHO_SERVICE was dropped (the caller recreates it with a new ingress port)."""
+    """Put the pool, the stage files, ``SERVICE_API_KEY`` with ``API_SERVICE`` and ``ECHO_SERVICE`` back as new
+    (after :meth:`.World.restore`); ``False`` if ECHO_SERVICE was dropped (the caller recreates it
+    with a new ingress port)."""
     _load_stage_and_pool(world)
+    add_api_service(world)
     service = world.service(DEFAULT_SERVICE)
     if not isinstance(service, Service):
         return False

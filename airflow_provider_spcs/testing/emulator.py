@@ -17,6 +17,7 @@ from airflow_provider_spcs.testing.default_world import (
     DEFAULT_SERVICE,
     DEFAULT_USER,
     DefaultCredentials,
+    add_api_service,
     add_default_service,
     load_default_world,
     restore_default_world,
@@ -92,6 +93,7 @@ class SpcsEmulator:
         if default_world:
             self._credentials = load_default_world(self.world)
             add_default_service(self.world)
+            add_api_service(self.world)
             self.state.oauth_clients[self.oauth_client_id] = (self.oauth_client_secret, DEFAULT_USER)
             self._baseline = self.world.checkpoint()
         self.state.control = self  # the /_emulator/ admin routes script the world through this object

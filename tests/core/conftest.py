@@ -4,7 +4,7 @@ that send through an ``httpx.MockTransport`` with a process state of their own."
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -16,6 +16,7 @@ from airflow_provider_spcs.core.clients import ClientPool
 from airflow_provider_spcs.core.credentials import Credential
 from airflow_provider_spcs.core.process import ProcessState
 from airflow_provider_spcs.core.runner import Runner
+from airflow_provider_spcs.core.secrets import add_secret_sink, remove_secret_sink
 from airflow_provider_spcs.core.tokens import SYSTEM_CLOCK, Clock
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -63,3 +64,12 @@ def mock_runner() -> MockRunner:
         return Runner(credential, process=ProcessState(clock=clock, clients=clients))
 
     return build
+
+
+@pytest.fixture
+def heard() -> Iterator[list[str]]:
+    """Every value reported to the masker during the test (a sink of its own)."""
+    seen: list[str] = []
+    add_secret_sink(seen.append)
+    yield seen
+    remove_secret_sink(seen.append)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,14 +16,6 @@ from airflow_provider_spcs.core.secrets import (
 
 if TYPE_CHECKING:
     from tests.core.conftest import KeyMaterial
-
-
-@pytest.fixture
-def heard() -> Iterator[list[str]]:
-    seen: list[str] = []
-    add_secret_sink(seen.append)
-    yield seen
-    remove_secret_sink(seen.append)
 
 
 def test_each_value_reaches_a_sink_once(heard: list[str]) -> None:

@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -50,6 +51,8 @@ CONNECTIONS = {
 
 EXAMPLE_CONNECTIONS = ("snowflake_spcs_default", "snowflake_spcs_pat")
 HARNESS_POOL = "E2E_POOL"
+#: The plain connection example_spcs_rotate_secret rotates into SERVICE_API_KEY (the key in its password).
+EXAMPLE_API_KEY_CONN = "example_api_key"
 
 
 def slow(handler: Handler, seconds: float) -> Handler:
@@ -70,6 +73,7 @@ class Launcher:
         self.token_file = os.path.join(state_dir, "spcs-session-token")
         self._minted: list[str] = []
         self._minted_lock = threading.Lock()
+        self.example_api_key = "e2e-api-key-" + secrets.token_urlsafe(18)
         issuer = self.emu.state.issuer
         mint = issuer.mint
 
@@ -109,6 +113,7 @@ class Launcher:
             if conn_id in EXAMPLE_CONNECTIONS and method == "pat":
                 del connection["extra"]["auth_method"]
             connections[conn_id] = connection
+        connections[EXAMPLE_API_KEY_CONN] = {"conn_type": "generic", "password": self.example_api_key}
         return {
             "account_url": emu.account_url,
             "account": emu.account,
@@ -128,6 +133,7 @@ class Launcher:
             emu.pat,
             emu.password,
             emu.oauth_client_secret,
+            self.example_api_key,
             *minted,
         ]
 

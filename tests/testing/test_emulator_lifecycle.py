@@ -121,7 +121,7 @@ def test_reset_restores_the_default_world(spcs: SpcsEmulator) -> None:
     spcs.settings.rows_per_partition = 3
     spcs.reset()
     assert spcs.settings.rows_per_partition == 1000
-    assert [s.name for s in spcs.world.list_services()] == ["ECHO_SERVICE"]
+    assert [s.name for s in spcs.world.list_services()] == ["API_SERVICE", "ECHO_SERVICE"]
     assert spcs.world.user("TEMP_USER") is None
     assert spcs.service("ECHO_SERVICE").status == "RUNNING"
     assert spcs.token_lifetime == 3600

@@ -316,6 +316,45 @@ class World:
             )
             return self._store(service)
 
+    def add_service_from_spec(
+        self,
+        name: str,
+        spec_text: str,
+        *,
+        database: str = DEFAULT_DATABASE,
+        schema: str = DEFAULT_SCHEMA,
+        compute_pool: str = DEFAULT_COMPUTE_POOL,
+        owner_role: str = "SPCS_ROLE",
+        instances: int = 1,
+    ) -> Service:
+        """Create a RUNNING service on ``spec_text``, parsed as CREATE SERVICE parses it (its
+        endpoints, and its secrets mounted), but up at once; replaces a service of the same name.
+
+        Endpoints that the replaced service also had keep their ingress URL (and port).
+
+        :raises SpecError, ObjectMissing, InvalidSetting: see :meth:`create_service`.
+        """
+        database, schema, stored = normalize_name(database), normalize_name(schema), normalize_name(name)
+        owner = owner_role.upper()
+        with self.lock:
+            revision = self.make_revision(spec_text, database=database, schema=schema, owner_role=owner)
+            old = self.services.get((database, schema, stored))
+            kept = {e.name.lower(): e.ingress_url for e in old.endpoints} if old is not None else {}
+            for endpoint in revision.spec.endpoints:
+                endpoint.ingress_url = kept.get(endpoint.name.lower())
+            service = Service(
+                self,
+                stored,
+                database=database,
+                schema=schema,
+                compute_pool=normalize_name(compute_pool),
+                owner_role=owner,
+                revision=revision,
+                settings=ServiceSettings.of(instances),
+            )
+            self._ensure_pool(service.compute_pool)
+            return self._store(service)
+
     def make_revision(self, spec_text: str, *, database: str, schema: str, owner_role: str) -> Revision:
         """A revision of a service in ``database.schema`` owned by ``owner_role`` (CREATE SERVICE,
         ALTER SERVICE ... FROM): the spec parsed, its secrets resolved, new endpoints provisioning

@@ -84,7 +84,8 @@ def test_admin_api(spcs: SpcsEmulator, client: httpx.Client) -> None:
     assert _select(client, spcs).status_code == 200
     info = client.get(f"{spcs.account_url}/_emulator/info").json()
     assert info["account"] == "myorg-myacct"
-    assert info["services"][0]["endpoints"][0]["ingress_url"] == spcs.ingress_url()
+    (echo,) = [s for s in info["services"] if s["name"].endswith(".ECHO_SERVICE")]
+    assert echo["endpoints"][0]["ingress_url"] == spcs.ingress_url()
 
 
 def test_reset_stats(spcs: SpcsEmulator, client: httpx.Client) -> None:

@@ -86,7 +86,7 @@ def test_adding_a_failed_service_and_listing(admin: Admin) -> None:
     assert api["ingress_url"].startswith("http://127.0.0.1:")
     assert (grpc["is_public"], grpc["ingress_url"]) == (False, None)
     names = [s["qualified_name"] for s in admin.call("GET", "/services")["services"]]
-    assert names == ["SPCS_DB.APP.BROKEN", "SPCS_DB.APP.ECHO_SERVICE"]
+    assert names == ["SPCS_DB.APP.API_SERVICE", "SPCS_DB.APP.BROKEN", "SPCS_DB.APP.ECHO_SERVICE"]
 
 
 def test_drop_stops_the_service_and_its_endpoint(spcs: SpcsEmulator, client: httpx.Client, admin: Admin) -> None:
