@@ -37,7 +37,9 @@ would have.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.effects import Coalesced, Steps
@@ -128,20 +130,29 @@ class SharedListingReads(ServiceReads):
             rows = yield from self.sql(scope.sql)
         except SpcsSqlError:
             return None
-        # Normalised as DESCRIBE's status column is.
-        return {str(r["name"]): normalise_status(r.get("status")) for r in rows if r.get("name") is not None}
+        return statuses_of(rows)
 
     def _answers_for(self, statuses: Statuses) -> float:
         return RETRY_LISTING_AFTER if statuses is None else self.fresh_for
+
+    def listing(self, scope: Scope) -> Steps[Statuses]:
+        """The shared listing of ``scope``: status by service name, ``None`` after a SQL error."""
+        statuses: Statuses = yield Coalesced(
+            ListingKey(self.conn_id, scope), lambda: self._listing(scope), self._answers_for
+        )
+        return statuses
 
     def status(self, name: str) -> Steps[str]:
         """Status via the shared listing of the service's schema, else (or if unlisted) ``DESCRIBE``."""
         parsed = parse_object_name(name, field="service")
         scope = scope_of(parsed, self.database, self.schema)
         if scope is not None:
-            statuses: Statuses = yield Coalesced(
-                ListingKey(self.conn_id, scope), lambda: self._listing(scope), self._answers_for
-            )
+            statuses = yield from self.listing(scope)
             if statuses is not None and parsed.name in statuses:
                 return statuses[parsed.name]
         return (yield from super().status(name))
+
+
+def statuses_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Status by service name from ``SHOW SERVICES`` rows, normalised as DESCRIBE's status column is."""
+    return {str(r["name"]): normalise_status(r.get("status")) for r in rows if r.get("name") is not None}

@@ -13,7 +13,9 @@ Rules every trigger here follows:
   :func:`~airflow_provider_spcs.core.polling.poll_until_final`. Status triggers on services of one schema share one
   ``SHOW SERVICES IN SCHEMA`` per poll cycle (:mod:`airflow_provider_spcs.core.listing`): ``db.schema.name`` names, and
   ``name``/``schema.name`` when the connection sets the ``database``/``schema`` they resolve in.
-* Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`).
+* Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`), except
+  :class:`~airflow_provider_spcs.triggers.service_state.SpcsServiceStateTrigger`, the asset
+  watcher's trigger, which runs forever and yields one event per status change.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsError
 from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, Observation, ServiceWait, parse_statuses
 from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent, ServiceEvent
+from airflow_provider_spcs.triggers.service_state import SpcsServiceStateTrigger
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.hooks.spcs import SpcsHook
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
 #: How long ``on_kill`` cleanup may take before we give up (the triggerer also bounds it).
 CLEANUP_TIMEOUT = 20.0
 
-__all__ = ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStatusTrigger"]
+__all__ = ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStateTrigger", "SpcsServiceStatusTrigger"]
 
 
 def _new_hook(conn_id: str) -> SpcsHook:
