@@ -60,6 +60,7 @@ def test_examples_exist() -> None:
         "example_spcs_endpoint",
         "example_spcs_job",
         "example_spcs_lifecycle",
+        "example_spcs_on_failure",
         "example_spcs_pagination",
     ]
 
@@ -89,15 +90,18 @@ def test_example_dags_load_and_import_nothing_heavy(tmp_path: pathlib.Path) -> N
     result = _probe(EXAMPLES, tmp_path)
     assert _heavy(result["added"]) == []
     assert sorted(result["dags"]) == sorted(
-        f"{base}{suffix}"
-        for base in (
-            "example_spcs_endpoint",
-            "example_spcs_job",
-            "example_spcs_pagination",
-            "example_spcs_nightly_suspend",
-            "example_spcs_morning_resume",
-        )
-        for suffix in ("", "_deferrable")
+        [
+            f"{base}{suffix}"
+            for base in (
+                "example_spcs_endpoint",
+                "example_spcs_job",
+                "example_spcs_pagination",
+                "example_spcs_nightly_suspend",
+                "example_spcs_morning_resume",
+            )
+            for suffix in ("", "_deferrable")
+        ]
+        + ["example_spcs_on_failure"]
     )
 
 

@@ -19,7 +19,20 @@ PUBLIC = {
         "SpcsSuspendServiceOperator",
     ],
     "airflow_provider_spcs.sensors.spcs": ["SpcsServiceStatusSensor"],
-    "airflow_provider_spcs.triggers.spcs": ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStatusTrigger"],
+    "airflow_provider_spcs.triggers.spcs": [
+        "ServiceStateEvent",
+        "SpcsEndpointTrigger",
+        "SpcsJobTrigger",
+        "SpcsServiceStateTrigger",
+        "SpcsServiceStatusTrigger",
+        "service_state_events",
+    ],
+    "airflow_provider_spcs.triggers.service_state": [
+        "ServiceStateEvent",
+        "SpcsServiceStateTrigger",
+        "service_state_events",
+    ],
+    "airflow_provider_spcs.assets.spcs": ["SCHEME", "create_asset", "sanitize_uri", "service_asset", "service_uri"],
     "airflow_provider_spcs.core.errors": [
         "ResponseCheckFailed",
         "SpcsApiError",

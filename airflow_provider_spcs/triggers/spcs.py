@@ -32,7 +32,11 @@ from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import SpcsError
 from airflow_provider_spcs.core.services import JOB_SUCCESS_STATUSES, Observation, ServiceWait, parse_statuses
 from airflow_provider_spcs.triggers.events import MAX_EVENT_TEXT, EventStatus, ResponseEvent, ServiceEvent
-from airflow_provider_spcs.triggers.service_state import SpcsServiceStateTrigger
+from airflow_provider_spcs.triggers.service_state import (
+    ServiceStateEvent,
+    SpcsServiceStateTrigger,
+    service_state_events,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.hooks.spcs import SpcsHook
@@ -40,7 +44,14 @@ if TYPE_CHECKING:
 #: How long ``on_kill`` cleanup may take before we give up (the triggerer also bounds it).
 CLEANUP_TIMEOUT = 20.0
 
-__all__ = ["SpcsEndpointTrigger", "SpcsJobTrigger", "SpcsServiceStateTrigger", "SpcsServiceStatusTrigger"]
+__all__ = [
+    "ServiceStateEvent",
+    "SpcsEndpointTrigger",
+    "SpcsJobTrigger",
+    "SpcsServiceStateTrigger",
+    "SpcsServiceStatusTrigger",
+    "service_state_events",
+]
 
 
 def _new_hook(conn_id: str) -> SpcsHook:
