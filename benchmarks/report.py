@@ -13,6 +13,8 @@ PARSE_MB_BUDGET = 5.0
 REPEATED_RATIO_BUDGET = 1.25
 RSS_PER_TRIGGER_KB_BUDGET = 50.0
 LAG_SLACK_S = 1.0
+#: Airflow's triggerer warns when its event loop is blocked this long; we treat it as a failure.
+LOOP_STALL_MS_BUDGET = 200.0
 
 BUDGET_NAMES = (
     "parse.extra_ms",
@@ -26,6 +28,10 @@ BUDGET_NAMES = (
     "triggers.rss_per_trigger_k1000",
     "triggers.lag_every_k",
     "stretch.triggers.coalesced_polls",
+    "watchers.one_statement_per_cycle",
+    "watchers.one_event_per_change",
+    "watchers.lag_every_k",
+    "watchers.loop_stall",
 )
 """Every budget line a run reports, in order (a figure that failed still gets its lines, as FAIL)."""
 
@@ -51,10 +57,11 @@ def _row(rows: Iterable[dict[str, Any]], **match: Any) -> dict[str, Any]:
 
 
 def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The budget lines of issue 5, in :data:`BUDGET_NAMES` order."""
+    """The budget lines, in :data:`BUDGET_NAMES` order."""
     parse = results.get("parse", {})
     calls = results.get("calls", {})
     trig = results.get("triggers", {})
+    watch = results.get("watchers", {})
     repeated = calls.get("repeated", [])
 
     def ratio(phase: str) -> tuple[Any, bool]:
@@ -104,7 +111,42 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
         }
         return value, all(r["statements_per_cycle"] <= 1.5 for r in runs())
 
+    def watch_runs() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = watch["runs"]
+        if not found:
+            raise KeyError("no watcher runs")
+        return found
+
+    def watch_statements() -> tuple[Any, bool]:
+        value = {
+            f"K={r['k']}+S={r['s']}": f"{r['statements_per_cycle']:.2f} stmt ({r['requests_per_cycle']:.2f} req)"
+            for r in watch_runs()
+        }
+        return value, all(r["statements_per_cycle"] <= 1.5 for r in watch_runs())
+
+    def watch_events() -> tuple[Any, bool]:
+        value = {
+            f"K={r['k']}": f"{r['events']} events, {r['events_after_flip_window']} later, {r['duplicate_keys']} repeated"
+            for r in watch_runs()
+        }
+        ok = all(
+            r["events"] == r["k"] and r["events_after_flip_window"] == 0 and r["duplicate_keys"] == 0
+            for r in watch_runs()
+        )
+        return value, ok
+
+    def watch_lag() -> tuple[Any, bool]:
+        limit = watch["poll_interval"] + LAG_SLACK_S
+        return {f"K={r['k']}": round(r["lag_s"], 2) for r in watch_runs()}, all(
+            r["lag_s"] <= limit for r in watch_runs()
+        )
+
+    def watch_stall() -> tuple[Any, bool]:
+        value = {f"K={r['k']}": f"{r['loop_stall_max_ms']:.0f} ms" for r in watch_runs()}
+        return value, all(r["loop_stall_max_ms"] < LOOP_STALL_MS_BUDGET for r in watch_runs())
+
     poll = trig.get("poll_interval", "?")
+    watch_poll = watch.get("poll_interval", "?")
     return [
         _safe(
             "parse.extra_ms",
@@ -147,6 +189,26 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
             "stretch: ~1 SQL statement per schema per poll cycle (SHOW SERVICES IN SCHEMA)",
             coalesced,
             stretch=True,
+        ),
+        _safe(
+            "watchers.one_statement_per_cycle",
+            "<= 1.5 SQL statements per poll cycle for K watchers + S status triggers on one schema",
+            watch_statements,
+        ),
+        _safe(
+            "watchers.one_event_per_change",
+            "exactly K events for K watchers when their services fail once; none later, no key twice",
+            watch_events,
+        ),
+        _safe(
+            "watchers.lag_every_k",
+            f"flip -> last event <= poll interval ({watch_poll} s) + {LAG_SLACK_S:g} s",
+            watch_lag,
+        ),
+        _safe(
+            "watchers.loop_stall",
+            f"longest event-loop stall < {LOOP_STALL_MS_BUDGET:g} ms (Airflow's blocked-loop warning)",
+            watch_stall,
         ),
     ]
 
@@ -244,6 +306,20 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         )
     if "error" in trig:
         rows.append(("triggerer", "error", _oneline(trig["error"])))
+    watch = results.get("watchers", {})
+    for w in watch.get("runs", []):
+        rows.append(
+            (
+                "watchers",
+                f"K={w['k']} watchers + S={w['s']} status triggers, M={w['m']} services (poll {w['poll_interval']:g} s)",
+                f"{w['statements_per_cycle']:.2f} SQL statements/cycle ({w['requests_per_cycle']:.2f} requests), "
+                f"{_ms(w['cpu_ms_per_cycle'])} CPU/cycle; all M fail once: {w['events']} events "
+                f"({w['flip_statements']} statements), lag {w['lag_s']:.2f} s, {w['events_after_flip_window']} later; "
+                f"loop stall max {_ms(w['loop_stall_max_ms'])}, p99 {_ms(w['loop_stall_p99_ms'])}",
+            )
+        )
+    if "error" in watch:
+        rows.append(("watchers", "error", _oneline(watch["error"])))
     return rows
 
 

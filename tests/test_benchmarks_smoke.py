@@ -19,7 +19,9 @@ from benchmarks.parse_cost import is_heavy
 LATEST = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "latest.json"
 
 
-def _results(*, hook_ms: float = 1.1, exchanges: float = 1, rss_kb: float = 10.0, lag: float = 1.5) -> dict[str, Any]:
+def _results(
+    *, hook_ms: float = 1.1, exchanges: float = 1, rss_kb: float = 10.0, lag: float = 1.5, stall_ms: float = 20.0
+) -> dict[str, Any]:
     repeated = [
         {
             "phase": phase,
@@ -41,6 +43,23 @@ def _results(*, hook_ms: float = 1.1, exchanges: float = 1, rss_kb: float = 10.0
         "parse": {"extra_ms": 20.0, "extra_rss_mb": 0.5, "heavy_modules": []},
         "calls": {"repeated": repeated, "fanout": [{"c": 10, "exchanges": 1, "exchanges_min": 1}]},
         "triggers": {"poll_interval": 2.0, "runs": runs},
+        "watchers": {
+            "poll_interval": 2.0,
+            "runs": [
+                {
+                    "k": k,
+                    "s": 10,
+                    "statements_per_cycle": 1.0,
+                    "requests_per_cycle": 1.0,
+                    "events": k,
+                    "events_after_flip_window": 0,
+                    "duplicate_keys": 0,
+                    "lag_s": lag,
+                    "loop_stall_max_ms": stall_ms,
+                }
+                for k in (10, 1000)
+            ],
+        },
     }
 
 
@@ -61,7 +80,8 @@ def test_every_budget_has_a_line_and_good_numbers_pass() -> None:
         ({"hook_ms": 1.3}, {"repeated.n100_ratio_loopback", "repeated.n100_ratio_wan20ms"}),
         ({"exchanges": 2}, {"repeated.one_exchange_every_n"}),
         ({"rss_kb": 51.0}, {"triggers.rss_per_trigger_k1000"}),
-        ({"lag": 3.5}, {"triggers.lag_every_k"}),
+        ({"lag": 3.5}, {"triggers.lag_every_k", "watchers.lag_every_k"}),
+        ({"stall_ms": 250.0}, {"watchers.loop_stall"}),
     ],
 )
 def test_numbers_over_budget_fail(kwargs: dict[str, float], failing: set[str]) -> None:

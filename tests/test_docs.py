@@ -74,6 +74,7 @@ def test_doc_snippets_match_the_example_dags() -> None:
         "howto_spcs_pagination_functions",
         "howto_spcs_job",
         "howto_spcs_lifecycle",
+        "howto_spcs_on_failure",
     }
 
 
@@ -116,10 +117,13 @@ def test_reference_pages_document_every_parameter() -> None:
         SpcsSuspendServiceOperator,
     )
     from airflow_provider_spcs.sensors.spcs import SpcsServiceStatusSensor
+    from airflow_provider_spcs.triggers.spcs import SpcsServiceStateTrigger
 
     operators = (DOCS / "operators.md").read_text()
     sensors = (DOCS / "sensors.md").read_text()
+    events = (DOCS / "events.md").read_text()
     for cls, text in (
+        (SpcsServiceStateTrigger, events),
         (SpcsEndpointOperator, operators),
         (SpcsExecuteJobOperator, operators),
         (SpcsSuspendServiceOperator, operators),

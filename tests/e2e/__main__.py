@@ -61,6 +61,8 @@ class Run:
         self.cli_tests: dict[str, subprocess.Popen[str]] = {}
         self.scheduled_from = 0.0
         self.events_unpaused_at = 0.0  # wall clock (compared with the trigger's created_date)
+        self.event_asset: dict[str, Any] | None = None  # set once the event-driven step passed
+        self.event_failed_while_down: float | None = None
 
     @property
     def rest(self) -> AirflowApi:
@@ -278,11 +280,9 @@ class Run:
         return payloads, list(incidents or [])
 
     def event_driven(self) -> None:
-        with self.report.step("event-driven DAG: a service that fails runs its DAG once, also when it fails "
-                              "while the triggerer restarts", logs=("triggerer", "scheduler", "dag-processor")) as step:  # fmt: skip
+        with self.report.step("event-driven DAG: a service that fails runs the DAG scheduled on its asset once",
+                              logs=("triggerer", "scheduler", "dag-processor")) as step:  # fmt: skip
             emulator = self.emulator
-            version = str(self.rest.call("GET", "/version")["version"])
-            has_store = tuple(int(p) for p in version.split(".")[:2]) >= (3, 3)
 
             def registered() -> dict[str, Any] | None:
                 found = [a for a in self.rest.assets("snowflake-spcs") if a["uri"] == EVENT_ASSET and a["watchers"]]
@@ -314,43 +314,51 @@ class Run:
             if not any("OOMKilled" in c for i in incidents for c in i.get("containers", [])):
                 problems.append("live failure: no container message in the incident")
 
-            # 2. Back to RUNNING (no event), then it fails while no triggerer runs.
+            # 2. Back to RUNNING (no event), watched: the restart step makes it fail while no triggerer runs.
             emulator.admin("POST", f"/services/{EVENT_SERVICE}/status", {"status": "RUNNING"})
             self._after_looks("the watcher to see RUNNING again", 2)
-            stopped_in = self.stack.procs["triggerer"].terminate()
-            self.stack.retire("triggerer")
-            down = time.monotonic()
-            emulator.admin("POST", f"/services/{EVENT_SERVICE}/fail", {"message": "failed while no triggerer ran"})
-            self.started(self.stack.start("triggerer"))
-            self.report.note(step, f"triggerer stopped in {stopped_in:.1f} s; the service failed while it was down")
+            self.event_asset = asset
+            fail_if(problems, "event-driven runs")
+
+    def _fail_watched_service(self) -> None:
+        """While no triggerer runs (the restart step calls it): the watched service fails."""
+        if self.event_asset is not None:
+            self.emulator.admin("POST", f"/services/{EVENT_SERVICE}/fail", {"message": "failed while no triggerer ran"})
+            self.event_failed_while_down = time.monotonic()
+
+    def event_driven_restart(self) -> None:
+        with self.report.step("event-driven DAG: the service failed while the triggerer restarted: one run on 3.3+, "
+                              "none before", logs=("triggerer", "scheduler")) as step:  # fmt: skip
+            asset = self.event_asset
+            if asset is None or self.event_failed_while_down is None:
+                raise CheckFailed("the event-driven step or the triggerer restart did not run")
+            version = str(self.rest.call("GET", "/version")["version"])
+            has_store = tuple(int(p) for p in version.split(".")[:2]) >= (3, 3)
+            problems: list[str] = []
             if has_store:
-                restarted = self._one_more_run(
-                    asset["id"], events_before + 1, runs_before + 1, down, "FAILED (triggerer down)"
-                )
-                payloads, incidents = self._payloads(restarted)
-                self.report.note(step, f"run {restarted['dag_run_id']}: {restarted['state']}; "
-                                       f"payload {json.dumps(payloads)[:600]}")  # fmt: skip
-                if restarted["state"] != "success":
-                    problems.append(f"the run after the restart ended {restarted['state']}")
+                run = self._one_more_run(asset["id"], 1, 1, self.event_failed_while_down, "FAILED (triggerer down)")
+                payloads, _ = self._payloads(run)
+                self.report.note(step, f"run {run['dag_run_id']}: {run['state']}; payload {json.dumps(payloads)[:600]}")
+                if run["state"] != "success":
+                    problems.append(f"the run after the restart ended {run['state']}")
                 if [(p["previous_status"], p["status"]) for p in payloads] != [("RUNNING", "FAILED")]:
                     problems.append(f"after the restart: payloads {payloads}")
-                expected = 2
-            else:
-                expected = 1  # documented: before Airflow 3.3 the first look after a start is a baseline
+            # Documented: before Airflow 3.3 the first look after a start is a silent baseline.
+            expected = 2 if has_store else 1
             self._after_looks("the new triggerer's watcher to look twice more", 2)
             events = self.rest.asset_events(asset["id"])
             runs = self._event_runs()
-            self.report.note(step, f"Airflow {version}: {len(events)} asset events, {len(runs)} runs "
+            self.report.note(step, f"Airflow {version}: {len(events)} asset events, {len(runs)} runs in all "
                                    f"(expected {expected} each)")  # fmt: skip
             if len(events) != expected or len(runs) != expected:
                 problems.append(
                     f"{len(events)} asset events and {len(runs)} runs, expected {expected}: lost or doubled"
                 )
-            emulator.admin("POST", f"/services/{EVENT_SERVICE}/status", {"status": "RUNNING"})
+            self.emulator.admin("POST", f"/services/{EVENT_SERVICE}/status", {"status": "RUNNING"})
             self.rest.call("PATCH", f"/dags/{EVENT_DAG}", json={"is_paused": True})
-            fail_if(problems, "event-driven runs")
+            fail_if(problems, "event-driven runs across the restart")
 
-    # -- 6. triggerer restart ------------------------------------------------------------------
+    # -- 6. triggerer restart (the event-driven DAG's service fails meanwhile) ------------------------------------------------------------------
 
     def restart_triggerer(self) -> None:
         with self.report.step("a deferred sensor survives a triggerer restart on the same try",
@@ -373,6 +381,7 @@ class Run:
             stopped_in = self.stack.procs["triggerer"].terminate()
             self.report.timing("old triggerer stopped after SIGTERM", stopped_in)
             self.stack.retire("triggerer")
+            self._fail_watched_service()
             polls_at_stop = self.emulator.command("service", service=RESTART_SERVICE)["polls"]
             proc = self.stack.start("triggerer")
             self.started(proc)
@@ -606,6 +615,7 @@ def main() -> int:
         run.run_examples()
         run.event_driven()
         run.restart_triggerer()
+        run.event_driven_restart()
         run.connection_tests()
         run.browser()
         run.scheduled_runs()
