@@ -13,8 +13,8 @@ PARSE_MB_BUDGET = 5.0
 REPEATED_RATIO_BUDGET = 1.25
 RSS_PER_TRIGGER_KB_BUDGET = 50.0
 LAG_SLACK_S = 1.0
-#: Airflow's triggerer warns when its event loop is blocked this long; we treat it as a failure.
-LOOP_STALL_MS_BUDGET = 200.0
+#: Airflow's triggerer warns when its watchdog's 0.1 s sleep takes over 0.2 s, i.e. wakes this late.
+LOOP_STALL_MS_BUDGET = 100.0
 
 BUDGET_NAMES = (
     "parse.extra_ms",
@@ -56,6 +56,13 @@ def _row(rows: Iterable[dict[str, Any]], **match: Any) -> dict[str, Any]:
     raise KeyError(f"no row {match}")
 
 
+def _runs(figure: dict[str, Any], what: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = figure["runs"]
+    if not found:
+        raise KeyError(f"no {what} runs")
+    return found
+
+
 def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The budget lines, in :data:`BUDGET_NAMES` order."""
     parse = results.get("parse", {})
@@ -86,10 +93,7 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
 
     def runs() -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = trig["runs"]
-        if not found:
-            raise KeyError("no trigger runs")
-        return found
+        return _runs(trig, "trigger")
 
     def one_token() -> tuple[Any, bool]:
         return {f"K={r['k']}": r["tokens"] for r in runs()}, all(r["tokens"] == 1 for r in runs())
@@ -112,10 +116,7 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
         return value, all(r["statements_per_cycle"] <= 1.5 for r in runs())
 
     def watch_runs() -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = watch["runs"]
-        if not found:
-            raise KeyError("no watcher runs")
-        return found
+        return _runs(watch, "watcher")
 
     def watch_statements() -> tuple[Any, bool]:
         value = {
@@ -126,11 +127,12 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
     def watch_events() -> tuple[Any, bool]:
         value = {
-            f"K={r['k']}": f"{r['events']} events, {r['events_after_flip_window']} later, {r['duplicate_keys']} repeated"
+            f"K={r['k']}": f"{r['events']} events for {r['flipped']} failures, {r['events_after_flip_window']} later, "
+            f"{r['watchers_firing_twice']} watchers twice"
             for r in watch_runs()
         }
         ok = all(
-            r["events"] == r["k"] and r["events_after_flip_window"] == 0 and r["duplicate_keys"] == 0
+            r["events"] == r["flipped"] and r["events_after_flip_window"] == 0 and r["watchers_firing_twice"] == 0
             for r in watch_runs()
         )
         return value, ok
@@ -142,8 +144,11 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
 
     def watch_stall() -> tuple[Any, bool]:
-        value = {f"K={r['k']}": f"{r['loop_stall_max_ms']:.0f} ms" for r in watch_runs()}
-        return value, all(r["loop_stall_max_ms"] < LOOP_STALL_MS_BUDGET for r in watch_runs())
+        value = {
+            f"K={r['k']}": f"{r['loop_stall_without_gc_max_ms']:.0f} ms ({r['loop_stall_max_ms']:.0f} ms with full GCs)"
+            for r in watch_runs()
+        }
+        return value, all(r["loop_stall_without_gc_max_ms"] < LOOP_STALL_MS_BUDGET for r in watch_runs())
 
     poll = trig.get("poll_interval", "?")
     watch_poll = watch.get("poll_interval", "?")
@@ -197,7 +202,7 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         _safe(
             "watchers.one_event_per_change",
-            "exactly K events for K watchers when their services fail once; none later, no key twice",
+            "one event per failed service's watcher; none later, no watcher twice",
             watch_events,
         ),
         _safe(
@@ -207,7 +212,7 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         _safe(
             "watchers.loop_stall",
-            f"longest event-loop stall < {LOOP_STALL_MS_BUDGET:g} ms (Airflow's blocked-loop warning)",
+            f"longest event-loop stall outside full GCs < {LOOP_STALL_MS_BUDGET:g} ms (Airflow's blocked-loop warning)",
             watch_stall,
         ),
     ]
@@ -311,11 +316,13 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(
             (
                 "watchers",
-                f"K={w['k']} watchers + S={w['s']} status triggers, M={w['m']} services (poll {w['poll_interval']:g} s)",
+                f"K={w['k']} watchers + S={w['s']} status triggers (poll {w['poll_interval']:g} s)",
                 f"{w['statements_per_cycle']:.2f} SQL statements/cycle ({w['requests_per_cycle']:.2f} requests), "
-                f"{_ms(w['cpu_ms_per_cycle'])} CPU/cycle; all M fail once: {w['events']} events "
+                f"{_ms(w['cpu_ms_per_cycle'])} CPU/cycle; {w['flipped']} fail at once: {w['events']} events "
                 f"({w['flip_statements']} statements), lag {w['lag_s']:.2f} s, {w['events_after_flip_window']} later; "
-                f"loop stall max {_ms(w['loop_stall_max_ms'])}, p99 {_ms(w['loop_stall_p99_ms'])}",
+                f"loop stall max {_ms(w['loop_stall_without_gc_max_ms'])} outside full GCs "
+                f"({_ms(w['loop_stall_max_ms'])} with; longest full GC {_ms(w['full_gc_longest_ms'])}), "
+                f"p99 {_ms(w['loop_stall_p99_ms'])}",
             )
         )
     if "error" in watch:

@@ -51,11 +51,13 @@ def _results(
                     "s": 10,
                     "statements_per_cycle": 1.0,
                     "requests_per_cycle": 1.0,
-                    "events": k,
+                    "flipped": 10,
+                    "events": 10,
                     "events_after_flip_window": 0,
-                    "duplicate_keys": 0,
+                    "watchers_firing_twice": 0,
                     "lag_s": lag,
-                    "loop_stall_max_ms": stall_ms,
+                    "loop_stall_max_ms": stall_ms + 300.0,  # full GCs are reported, not judged
+                    "loop_stall_without_gc_max_ms": stall_ms,
                 }
                 for k in (10, 1000)
             ],
@@ -81,7 +83,7 @@ def test_every_budget_has_a_line_and_good_numbers_pass() -> None:
         ({"exchanges": 2}, {"repeated.one_exchange_every_n"}),
         ({"rss_kb": 51.0}, {"triggers.rss_per_trigger_k1000"}),
         ({"lag": 3.5}, {"triggers.lag_every_k", "watchers.lag_every_k"}),
-        ({"stall_ms": 250.0}, {"watchers.loop_stall"}),
+        ({"stall_ms": 120.0}, {"watchers.loop_stall"}),
     ],
 )
 def test_numbers_over_budget_fail(kwargs: dict[str, float], failing: set[str]) -> None:

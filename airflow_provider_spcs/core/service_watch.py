@@ -22,6 +22,7 @@ drives the looks and keeps the previous statuses.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -44,6 +45,7 @@ EVENT_CONTAINERS = 10
 _MAX_PATTERN = 255
 
 
+@functools.lru_cache(maxsize=256)
 def like_regex(pattern: str) -> re.Pattern[str]:
     """Snowflake's ``LIKE`` for ``SHOW`` commands: ``%`` any run, ``_`` one character, ``\\`` escapes, any case."""
     parts: list[str] = []
@@ -176,6 +178,17 @@ class ServiceWatch:
             return like_regex(self.pattern).fullmatch(name) is not None
         return name in self.services
 
+    def select(self, listed: Mapping[str, str]) -> dict[str, str]:
+        """The watched services' statuses out of a listing (status by name).
+
+        Named services are looked up (a watcher costs the same however long the listing); a
+        pattern is matched against every name listed.
+        """
+        if self.pattern is None:
+            return {name: listed[name] for name in self.services if name in listed}
+        matches = like_regex(self.pattern).fullmatch
+        return {name: status for name, status in listed.items() if matches(name)}
+
     def counts(self, previous: str | None, status: str) -> bool:
         """Whether a change from ``previous`` to ``status`` fires."""
         if status not in self.statuses:
@@ -247,8 +260,8 @@ def observe_service_states(
         # (or, if it passes now, to use its rows).
         rows = yield from reads.sql(scope.sql)
         listed = statuses_of(rows)
-    now = {name: status for name, status in listed.items() if watch.selects(name)}
-    missing = sorted(watch.services - set(listed))
+    now = watch.select(listed)
+    missing = sorted(n for n in watch.services if n not in listed)
     database, schema = watch.location(reads.database, reads.schema)
     if previous is None:
         return StatesLook(now, [], missing, database, schema)

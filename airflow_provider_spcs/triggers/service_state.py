@@ -35,8 +35,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
@@ -110,7 +111,8 @@ class ServiceStateEvent:
 
     def to_payload(self) -> dict[str, Any]:
         """A small JSON dict (``kind`` says what it is)."""
-        return {"kind": self.kind, **asdict(self)}
+        # Not dataclasses.asdict: it deep-copies, and a thousand watchers may fire in one cycle.
+        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ServiceStateEvent:
@@ -309,6 +311,21 @@ class SpcsServiceStateTrigger(BaseEventTrigger):
         return f"{STATE_KEY}:{digest}"
 
     @property
+    def first_look_offset(self) -> float:
+        """Seconds the first look waits: a fixed fraction, per trigger, of half the listing's freshness.
+
+        Watchers created together (a triggerer start) would otherwise all wake in the same loop
+        iteration every cycle; spread over a window shorter than a shared listing stays fresh, they
+        still share it (one statement per cycle) but wake a few at a time.
+        """
+        from airflow_provider_spcs.core.listing import FRESH_FOR
+
+        window = min(FRESH_FOR, self.poll_interval / 2) / 2
+        kwargs = json.dumps(self._kwargs(), sort_keys=True).encode()
+        fraction = int(hashlib.sha256(kwargs).hexdigest()[:8], 16) / 0xFFFFFFFF
+        return window * fraction
+
+    @property
     def description(self) -> str:
         """What is watched, for log lines."""
         w = self.watch
@@ -348,14 +365,21 @@ class SpcsServiceStateTrigger(BaseEventTrigger):
     ) -> AsyncIterator[TriggerEvent]:
         failing: str | None = None
         reported_missing: set[str] = set()
+        loop = asyncio.get_running_loop()
+        next_look = loop.time() + self.first_look_offset
         while True:
+            await asyncio.sleep(max(0.0, next_look - loop.time()))
+            # Fixed rate, not fixed delay: each look keeps this trigger's phase however long the last
+            # one took (or waited for another trigger's read), so watchers started together stay
+            # spread over their offsets instead of waking as one herd after every shared read.
+            late = loop.time() - next_look
+            next_look += self.poll_interval * max(1, math.ceil(late / self.poll_interval))
             try:
                 look = await hook.aobserve_service_states(self.watch, previous, poll_interval=self.poll_interval)
             except SpcsError as exc:
                 if str(exc) != failing:  # once per distinct problem, not once per look
                     self.log.warning("Watching %s: the look failed, trying again: %s", self.description, exc)
                 failing = str(exc)
-                await asyncio.sleep(self.poll_interval)
                 continue
             if failing is not None:
                 self.log.info("Watching %s: looking works again", self.description)
@@ -364,19 +388,17 @@ class SpcsServiceStateTrigger(BaseEventTrigger):
                 self.log.info("Watching %s: %s is not listed (yet)", self.description, identifier_text(name))
             reported_missing = set(look.missing)
             for t in look.transitions:
-                verdict = "fires" if t.fires else "not a watched change"
-                self.log.info("Service %s: %s -> %s (%s)", identifier_text(t.service), t.previous, t.status, verdict)
-            events = [ServiceStateEvent.of(look, t) for t in look.fired]
+                if not t.fires:
+                    self.log.debug(
+                        "Service %s: %s -> %s (not watched)", identifier_text(t.service), t.previous, t.status
+                    )
+            payloads = [ServiceStateEvent.of(look, t).to_payload() for t in look.fired]
             if previous is None or look.transitions:
-                await store.save(_WatchState(look.statuses, [e.to_payload() for e in events]))
+                await store.save(_WatchState(look.statuses, payloads))
             previous = look.statuses
-            for event in events:
-                self.log.info("Watching %s: firing %s", self.description, event.event_key)
-                yield TriggerEvent(event.to_payload())  # type: ignore[no-untyped-call]
-            if events:
-                window = min(REDELIVERY_WINDOW, self.poll_interval)
-                await asyncio.sleep(window)
+            for payload in payloads:
+                self.log.info("Watching %s: firing %s", self.description, payload["event_key"])
+                yield TriggerEvent(payload)  # type: ignore[no-untyped-call]
+            if payloads:
+                await asyncio.sleep(min(REDELIVERY_WINDOW, self.poll_interval))
                 await store.save(_WatchState(previous))
-                await asyncio.sleep(self.poll_interval - window)
-            else:
-                await asyncio.sleep(self.poll_interval)
