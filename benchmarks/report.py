@@ -13,7 +13,8 @@ PARSE_MB_BUDGET = 5.0
 REPEATED_RATIO_BUDGET = 1.25
 RSS_PER_TRIGGER_KB_BUDGET = 50.0
 LAG_SLACK_S = 1.0
-#: Airflow's triggerer warns when its watchdog's 0.1 s sleep takes over 0.2 s, i.e. wakes this late.
+#: Airflow's triggerer warns when its watchdog's 0.1 s sleep takes over 0.2 s, i.e. wakes this late:
+#: no loop iteration may keep the loop busy for that long.
 LOOP_STALL_MS_BUDGET = 100.0
 
 BUDGET_NAMES = (
@@ -145,10 +146,11 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
     def watch_stall() -> tuple[Any, bool]:
         value = {
-            f"K={r['k']}": f"{r['loop_stall_without_gc_max_ms']:.0f} ms ({r['loop_stall_max_ms']:.0f} ms with full GCs)"
+            f"K={r['k']}": f"{r['loop_iteration_cpu_max_ms']:.0f} ms CPU "
+            f"(wall stall {r['loop_stall_without_gc_max_ms']:.0f} ms; {r['loop_stall_max_ms']:.0f} ms with full GCs)"
             for r in watch_runs()
         }
-        return value, all(r["loop_stall_without_gc_max_ms"] < LOOP_STALL_MS_BUDGET for r in watch_runs())
+        return value, all(r["loop_iteration_cpu_max_ms"] < LOOP_STALL_MS_BUDGET for r in watch_runs())
 
     poll = trig.get("poll_interval", "?")
     watch_poll = watch.get("poll_interval", "?")
@@ -212,7 +214,8 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         _safe(
             "watchers.loop_stall",
-            f"longest event-loop stall outside full GCs < {LOOP_STALL_MS_BUDGET:g} ms (Airflow's blocked-loop warning)",
+            f"longest loop iteration < {LOOP_STALL_MS_BUDGET:g} ms of CPU outside full GCs "
+            "(Airflow's blocked-loop warning)",
             watch_stall,
         ),
     ]
@@ -320,9 +323,9 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 f"{w['statements_per_cycle']:.2f} SQL statements/cycle ({w['requests_per_cycle']:.2f} requests), "
                 f"{_ms(w['cpu_ms_per_cycle'])} CPU/cycle; {w['flipped']} fail at once: {w['events']} events "
                 f"({w['flip_statements']} statements), lag {w['lag_s']:.2f} s, {w['events_after_flip_window']} later; "
-                f"loop stall max {_ms(w['loop_stall_without_gc_max_ms'])} outside full GCs "
-                f"({_ms(w['loop_stall_max_ms'])} with; longest full GC {_ms(w['full_gc_longest_ms'])}), "
-                f"p99 {_ms(w['loop_stall_p99_ms'])}",
+                f"longest loop iteration {_ms(w['loop_iteration_cpu_max_ms'])} CPU; probe stall max "
+                f"{_ms(w['loop_stall_without_gc_max_ms'])} outside full GCs ({_ms(w['loop_stall_max_ms'])} with; "
+                f"longest full GC {_ms(w['full_gc_longest_ms'])}), p99 {_ms(w['loop_stall_p99_ms'])}",
             )
         )
     if "error" in watch:

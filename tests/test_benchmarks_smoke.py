@@ -57,7 +57,8 @@ def _results(
                     "watchers_firing_twice": 0,
                     "lag_s": lag,
                     "loop_stall_max_ms": stall_ms + 300.0,  # full GCs are reported, not judged
-                    "loop_stall_without_gc_max_ms": stall_ms,
+                    "loop_stall_without_gc_max_ms": stall_ms + 50.0,  # wall clock: other processes included
+                    "loop_iteration_cpu_max_ms": stall_ms,
                 }
                 for k in (10, 1000)
             ],
