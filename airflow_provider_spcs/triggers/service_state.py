@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from airflow_provider_spcs.core.errors import SpcsError
+from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsError
 from airflow_provider_spcs.core.service_uris import identifier_text
 from airflow_provider_spcs.core.service_watch import ServiceWatch, StatesLook, Transition
 
@@ -256,7 +256,8 @@ class SpcsServiceStateTrigger(BaseEventTrigger):
         service is no longer listed (dropped).
     :param from_statuses: if given, only a change *from* one of these fires (``["RUNNING"]``: a
         running service that failed, not one that failed while starting).
-    :param poll_interval: seconds between looks.
+    :param poll_interval: seconds between looks (a fixed rate; the first look waits a fraction of
+        a second, fixed per trigger, so watchers started together do not all wake at once).
     """
 
     def __init__(
@@ -281,7 +282,7 @@ class SpcsServiceStateTrigger(BaseEventTrigger):
             from_statuses=from_statuses,
         )
         if isinstance(poll_interval, bool) or not float(poll_interval) > 0:
-            raise ValueError(f"poll_interval: expected a positive number of seconds, got {poll_interval!r}")
+            raise SpcsConfigError("poll_interval", f"expected a positive number of seconds, got {poll_interval!r}")
         self.spcs_conn_id = spcs_conn_id
         self.poll_interval = float(poll_interval)
 
