@@ -36,4 +36,11 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [{"integration-name": _INTEGRATION, "python-modules": ["airflow_provider_spcs.sensors.spcs"]}],
         "triggers": [{"integration-name": _INTEGRATION, "python-modules": ["airflow_provider_spcs.triggers.spcs"]}],
         "connection-types": [connection_type_info()],
+        "asset-uris": [
+            {
+                "schemes": ["snowflake-spcs"],
+                "handler": "airflow_provider_spcs.assets.spcs.sanitize_uri",
+                "factory": "airflow_provider_spcs.assets.spcs.create_asset",
+            }
+        ],
     }

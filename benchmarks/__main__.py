@@ -1,4 +1,4 @@
-"""``python -m benchmarks`` (``make bench``): run every figure of issue 5, print one table, write JSON.
+"""``python -m benchmarks`` (``make bench``): run every figure, print one table, write JSON.
 
 Usage: ``python -m benchmarks [--quick] [--out PATH] [--only FIGURE ...]``. ``--quick`` shrinks
 repeats, N, C and K for a fast sanity run; its numbers are not the published ones.
@@ -16,9 +16,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import calls, cold_latency, machine, parse_cost, report, triggerer, upgrades
+from benchmarks import calls, cold_latency, machine, parse_cost, report, triggerer, upgrades, watchers
 
-FIGURES = ("parse", "cold", "calls", "triggers", "upgrades")
+FIGURES = ("parse", "cold", "calls", "triggers", "upgrades", "watchers")
 DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "results" / "latest.json"
 TRIGGER_POLL_INTERVAL = 2.0
 UPGRADE_WAITS = 100
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if "parse" in only:
         _figure(results, "parse", lambda: parse_cost.run(1 if args.quick else 5))
 
-    if only & {"cold", "calls", "triggers", "upgrades"}:
+    if only & {"cold", "calls", "triggers", "upgrades", "watchers"}:
         results["emulator_tcp_nodelay"] = _emulator_sends_at_once()
         if not results["emulator_tcp_nodelay"]:
             print("[bench] WARNING: emulator sockets lack TCP_NODELAY: ~40 ms per keep-alive call", file=sys.stderr)
@@ -87,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
                 waits = 10 if args.quick else UPGRADE_WAITS
                 every = 0.5 if args.quick else UPGRADE_POLL_INTERVAL
                 _figure(results, "upgrades", lambda: upgrades.run(emu, waits, every))
+            if "watchers" in only:
+                emu.reset()
+                ks = [10] if args.quick else [10, 100, 1000]
+                poll = 0.5 if args.quick else TRIGGER_POLL_INTERVAL
+                _figure(results, "watchers", lambda: watchers.run(emu, ks, poll))
 
     results["budgets"] = report.budgets(results)
     results["machine"]["load_average_end"] = machine.load_average()

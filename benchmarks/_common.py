@@ -5,11 +5,13 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -110,6 +112,32 @@ def run_child(
             result: dict[str, Any] = json.loads(line[len(RESULT_MARKER) :])
             return result, wall
     raise RuntimeError(f"{module} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}\n{proc.stdout[-1000:]}")
+
+
+def child_lines(stream: Any) -> queue.Queue[str]:
+    """A queue fed with a child's output lines by a daemon thread; ``""`` once the child closed it."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def stop_child(proc: subprocess.Popen[str], err: Any) -> str:
+    """Let a child finish (killed after 30 s); the tail of its stderr file ``err``."""
+    if proc.poll() is None:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    err.seek(0)
+    tail: str = err.read()[-3000:]
+    return tail
 
 
 def emit(result: Mapping[str, Any]) -> None:

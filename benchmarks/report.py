@@ -16,6 +16,9 @@ LAG_SLACK_S = 1.0
 STALL_MS_BUDGET = 50.0
 UPGRADE_STATEMENTS_BUDGET = 2.0
 WATCHDOG_WARNS_AT_S = 0.2  # Airflow's triggerer warns when its 0.1 s watchdog sleep took longer
+#: Airflow's triggerer warns when its watchdog's 0.1 s sleep takes over 0.2 s, i.e. wakes this late:
+#: no loop iteration may keep the loop busy for that long.
+LOOP_STALL_MS_BUDGET = 100.0
 
 BUDGET_NAMES = (
     "parse.extra_ms",
@@ -33,6 +36,10 @@ BUDGET_NAMES = (
     "upgrades.statements_per_look",
     "upgrades.no_stall_frozen_heap",
     "stretch.upgrades.no_stall_as_is",
+    "watchers.one_statement_per_cycle",
+    "watchers.one_event_per_change",
+    "watchers.lag_every_k",
+    "watchers.loop_stall",
 )
 """Every budget line a run reports, in order (a figure that failed still gets its lines, as FAIL)."""
 
@@ -57,12 +64,20 @@ def _row(rows: Iterable[dict[str, Any]], **match: Any) -> dict[str, Any]:
     raise KeyError(f"no row {match}")
 
 
+def _runs(figure: dict[str, Any], what: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = figure["runs"]
+    if not found:
+        raise KeyError(f"no {what} runs")
+    return found
+
+
 def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The budget lines of issue 5, in :data:`BUDGET_NAMES` order."""
+    """The budget lines, in :data:`BUDGET_NAMES` order."""
     parse = results.get("parse", {})
     calls = results.get("calls", {})
     trig = results.get("triggers", {})
     upgrade = results.get("upgrades", {})
+    watch = results.get("watchers", {})
     repeated = calls.get("repeated", [])
 
     def ratio(phase: str) -> tuple[Any, bool]:
@@ -87,10 +102,7 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
 
     def runs() -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = trig["runs"]
-        if not found:
-            raise KeyError("no trigger runs")
-        return found
+        return _runs(trig, "trigger")
 
     def one_token() -> tuple[Any, bool]:
         return {f"K={r['k']}": r["tokens"] for r in runs()}, all(r["tokens"] == 1 for r in runs())
@@ -130,6 +142,44 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
     poll = trig.get("poll_interval", "?")
     k = upgrade.get("k", "K")
     watchdog = f"no warning from Airflow's triggerer watchdog (a 0.1 s sleep over {WATCHDOG_WARNS_AT_S:g} s) with {k} deferred upgrade waits"
+
+    def watch_runs() -> list[dict[str, Any]]:
+        return _runs(watch, "watcher")
+
+    def watch_statements() -> tuple[Any, bool]:
+        value = {
+            f"K={r['k']}+S={r['s']}": f"{r['statements_per_cycle']:.2f} stmt ({r['requests_per_cycle']:.2f} req)"
+            for r in watch_runs()
+        }
+        return value, all(r["statements_per_cycle"] <= 1.5 for r in watch_runs())
+
+    def watch_events() -> tuple[Any, bool]:
+        value = {
+            f"K={r['k']}": f"{r['events']} events for {r['flipped']} failures, {r['events_after_flip_window']} later, "
+            f"{r['watchers_firing_twice']} watchers twice"
+            for r in watch_runs()
+        }
+        ok = all(
+            r["events"] == r["flipped"] and r["events_after_flip_window"] == 0 and r["watchers_firing_twice"] == 0
+            for r in watch_runs()
+        )
+        return value, ok
+
+    def watch_lag() -> tuple[Any, bool]:
+        limit = watch["poll_interval"] + LAG_SLACK_S
+        return {f"K={r['k']}": round(r["lag_s"], 2) for r in watch_runs()}, all(
+            r["lag_s"] <= limit for r in watch_runs()
+        )
+
+    def watch_stall() -> tuple[Any, bool]:
+        value = {
+            f"K={r['k']}": f"{r['loop_iteration_cpu_max_ms']:.0f} ms CPU "
+            f"(wall stall {r['loop_stall_without_gc_max_ms']:.0f} ms; {r['loop_stall_max_ms']:.0f} ms with full GCs)"
+            for r in watch_runs()
+        }
+        return value, all(r["loop_iteration_cpu_max_ms"] < LOOP_STALL_MS_BUDGET for r in watch_runs())
+
+    watch_poll = watch.get("poll_interval", "?")
     return [
         _safe(
             "parse.extra_ms",
@@ -193,6 +243,27 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"stretch: {watchdog}, full garbage collections included",
             lambda: upgrade_watchdog("as_is"),
             stretch=True,
+        ),
+        _safe(
+            "watchers.one_statement_per_cycle",
+            "<= 1.5 SQL statements per poll cycle for K watchers + S status triggers on one schema",
+            watch_statements,
+        ),
+        _safe(
+            "watchers.one_event_per_change",
+            "one event per failed service's watcher; none later, no watcher twice",
+            watch_events,
+        ),
+        _safe(
+            "watchers.lag_every_k",
+            f"flip -> last event <= poll interval ({watch_poll} s) + {LAG_SLACK_S:g} s",
+            watch_lag,
+        ),
+        _safe(
+            "watchers.loop_stall",
+            f"longest loop iteration < {LOOP_STALL_MS_BUDGET:g} ms of CPU outside full GCs "
+            "(Airflow's blocked-loop warning)",
+            watch_stall,
         ),
     ]
 
@@ -318,6 +389,22 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         )
     if "error" in up:
         rows.append(("rollouts", "error", _oneline(up["error"])))
+    watch = results.get("watchers", {})
+    for w in watch.get("runs", []):
+        rows.append(
+            (
+                "watchers",
+                f"K={w['k']} watchers + S={w['s']} status triggers (poll {w['poll_interval']:g} s)",
+                f"{w['statements_per_cycle']:.2f} SQL statements/cycle ({w['requests_per_cycle']:.2f} requests), "
+                f"{_ms(w['cpu_ms_per_cycle'])} CPU/cycle; {w['flipped']} fail at once: {w['events']} events "
+                f"({w['flip_statements']} statements), lag {w['lag_s']:.2f} s, {w['events_after_flip_window']} later; "
+                f"longest loop iteration {_ms(w['loop_iteration_cpu_max_ms'])} CPU; probe stall max "
+                f"{_ms(w['loop_stall_without_gc_max_ms'])} outside full GCs ({_ms(w['loop_stall_max_ms'])} with; "
+                f"longest full GC {_ms(w['full_gc_longest_ms'])}), p99 {_ms(w['loop_stall_p99_ms'])}",
+            )
+        )
+    if "error" in watch:
+        rows.append(("watchers", "error", _oneline(watch["error"])))
     return rows
 
 

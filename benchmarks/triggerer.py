@@ -29,7 +29,6 @@ import queue
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from typing import Any
 
@@ -39,11 +38,13 @@ from benchmarks._common import (
     Admin,
     child_args,
     child_env,
+    child_lines,
     delta,
     emit,
     peak_rss_kb,
     reset_peak_rss,
     rss_kb,
+    stop_child,
 )
 
 STARTED_MARKER = "BENCH_STARTED "
@@ -192,12 +193,6 @@ async def _child(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _reader(stream: Any, lines: queue.Queue[str]) -> None:
-    for line in stream:
-        lines.put(line)
-    lines.put("")
-
-
 def run_one(emu: Any, k: int, poll_interval: float, timeout: float = 240.0) -> dict[str, Any]:
     """K triggers in one child; the parent flips the services once the child polls."""
     names = [f"BENCH_K{k}_{i:04d}" for i in range(k)]
@@ -210,7 +205,6 @@ def run_one(emu: Any, k: int, poll_interval: float, timeout: float = 240.0) -> d
         "poll_interval": poll_interval,
         "deadline_s": timeout - 60,
     }
-    lines: queue.Queue[str] = queue.Queue()
     with tempfile.TemporaryFile("w+") as err:
         import json
 
@@ -223,18 +217,11 @@ def run_one(emu: Any, k: int, poll_interval: float, timeout: float = 240.0) -> d
             cwd=REPO_ROOT,
         )
         assert proc.stdout is not None
-        threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
+        lines = child_lines(proc.stdout)
         try:
             result = _drive(emu, names, lines, poll_interval, time.monotonic() + timeout)
         finally:
-            if proc.poll() is None:
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
-            err.seek(0)
-            tail = err.read()[-3000:]
+            tail = stop_child(proc, err)
         if result is None:
             raise RuntimeError(f"triggerer child (K={k}) gave no result:\n{tail}")
     emu.reset()  # drop the K services (and zero counters) before the next figure

@@ -71,6 +71,26 @@ def _results(
                 for variant in ("as_is", "frozen_heap")
             },
         },
+        "watchers": {
+            "poll_interval": 2.0,
+            "runs": [
+                {
+                    "k": k,
+                    "s": 10,
+                    "statements_per_cycle": 1.0,
+                    "requests_per_cycle": 1.0,
+                    "flipped": 10,
+                    "events": 10,
+                    "events_after_flip_window": 0,
+                    "watchers_firing_twice": 0,
+                    "lag_s": lag,
+                    "loop_stall_max_ms": stall_ms + 300.0,  # full GCs are reported, not judged
+                    "loop_stall_without_gc_max_ms": stall_ms + 50.0,  # wall clock: other processes included
+                    "loop_iteration_cpu_max_ms": stall_ms,
+                }
+                for k in (10, 1000)
+            ],
+        },
     }
 
 
@@ -91,8 +111,9 @@ def test_every_budget_has_a_line_and_good_numbers_pass() -> None:
         ({"hook_ms": 1.3}, {"repeated.n100_ratio_loopback", "repeated.n100_ratio_wan20ms"}),
         ({"exchanges": 2}, {"repeated.one_exchange_every_n"}),
         ({"rss_kb": 51.0}, {"triggers.rss_per_trigger_k1000"}),
-        ({"lag": 3.5}, {"triggers.lag_every_k"}),
+        ({"lag": 3.5}, {"triggers.lag_every_k", "watchers.lag_every_k"}),
         ({"stall_ms": 51.0}, {"triggers.max_stall_ms_k1000"}),
+        ({"stall_ms": 120.0}, {"triggers.max_stall_ms_k1000", "watchers.loop_stall"}),
         ({"stmts": 2.5}, {"upgrades.statements_per_look"}),
         ({"warnings": 1}, {"upgrades.no_stall_frozen_heap"}),
     ],

@@ -77,6 +77,7 @@ def test_doc_snippets_match_the_example_dags() -> None:
         "howto_spcs_deploy",
         "howto_spcs_compute_pool",
         "howto_spcs_rotate_secret",
+        "howto_spcs_on_failure",
     }
 
 
@@ -120,11 +121,14 @@ def test_reference_pages_document_every_parameter() -> None:
         SpcsSuspendServiceOperator,
     )
     from airflow_provider_spcs.sensors.spcs import SpcsServiceStatusSensor
+    from airflow_provider_spcs.triggers.spcs import SpcsServiceStateTrigger
 
     operators = (DOCS / "operators.md").read_text()
     sensors = (DOCS / "sensors.md").read_text()
     secrets = (DOCS / "secrets.md").read_text()
+    events = (DOCS / "events.md").read_text()
     for cls, text in (
+        (SpcsServiceStateTrigger, events),
         (SpcsEndpointOperator, operators),
         (SpcsExecuteJobOperator, operators),
         (SpcsSuspendServiceOperator, operators),

@@ -60,6 +60,7 @@ def test_examples_exist() -> None:
         "example_spcs_endpoint",
         "example_spcs_job",
         "example_spcs_lifecycle",
+        "example_spcs_on_failure",
         "example_spcs_pagination",
         "example_spcs_rotate_secret",
     ]
@@ -102,6 +103,7 @@ def test_example_dags_load_and_import_nothing_heavy(tmp_path: pathlib.Path) -> N
             )
             for suffix in ("", "_deferrable")
         ]
+        + ["example_spcs_on_failure"]
     )
 
 

@@ -56,3 +56,14 @@ def test_pytest_plugin_is_opt_in() -> None:
     import airflow_provider_spcs.testing.pytest_plugin as plugin
 
     assert callable(plugin.spcs_emulator)
+
+
+def test_asset_uri_scheme_is_registered() -> None:
+    import importlib
+
+    (entry,) = _provider_info()["asset-uris"]
+    assert entry["schemes"] == ["snowflake-spcs"]
+    for key, name in (("handler", "sanitize_uri"), ("factory", "create_asset")):
+        module, _, attr = entry[key].rpartition(".")
+        assert attr == name
+        assert callable(getattr(importlib.import_module(module), attr))

@@ -27,13 +27,22 @@ PUBLIC = {
     ],
     "airflow_provider_spcs.sensors.spcs": ["SpcsComputePoolSensor", "SpcsServiceStatusSensor"],
     "airflow_provider_spcs.triggers.spcs": [
+        "ServiceStateEvent",
         "SpcsComputePoolTrigger",
         "SpcsEndpointTrigger",
         "SpcsJobTrigger",
         "SpcsServiceScaleTrigger",
+        "SpcsServiceStateTrigger",
         "SpcsServiceStatusTrigger",
         "SpcsServiceUpgradeTrigger",
+        "service_state_events",
     ],
+    "airflow_provider_spcs.triggers.service_state": [
+        "ServiceStateEvent",
+        "SpcsServiceStateTrigger",
+        "service_state_events",
+    ],
+    "airflow_provider_spcs.assets.spcs": ["SCHEME", "create_asset", "sanitize_uri", "service_asset", "service_uri"],
     # core.errors: every class of the error tree, and nothing else (see the test below)
     "airflow_provider_spcs.testing": ["SpcsEmulator", "echo_handler", "mounted_secrets", "paginated_handler"],
 }

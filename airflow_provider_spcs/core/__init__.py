@@ -15,8 +15,9 @@ Map, by job:
   snowflake-connector-python for the methods that need a session.
 * **SQL.** :mod:`.statements` builds every statement the provider sends; :mod:`.jobs` describes a
   job service; :mod:`.services` reads services and decides (``observe_service``), :mod:`.endpoints`
-  reads SHOW ENDPOINTS, :mod:`.listing` shares one SHOW SERVICES per schema, and :mod:`.polling`
-  repeats a look until it is final.
+  reads SHOW ENDPOINTS, :mod:`.listing` shares one SHOW SERVICES per schema, :mod:`.polling`
+  repeats a look until it is final, and :mod:`.service_watch` looks for status changes (the asset
+  watcher's look); :mod:`.service_uris` is the ``snowflake-spcs://`` asset URI form.
 * **Snowflake secrets.** :mod:`.secret_values` holds what a secret stores, per type (announced to
   the masker when made); :mod:`.secret_sources` reads it from a connection's fields;
   :mod:`.secret_sql` is the statement type whose real text only the sending calls read;

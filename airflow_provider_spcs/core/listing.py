@@ -44,15 +44,17 @@ sharing for that long, never the right answer).
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.effects import Coalesced, Steps
 from airflow_provider_spcs.core.errors import SpcsSqlError
 from airflow_provider_spcs.core.identifiers import QualifiedName, parse_object_name
-from airflow_provider_spcs.core.service_facts import ServiceFacts
+from airflow_provider_spcs.core.service_facts import ServiceFacts, normalise_status
 from airflow_provider_spcs.core.services import ServiceReads, SqlSteps
 
 #: Seconds a listing answers for: long enough for triggers that woke together, short next to any
@@ -121,6 +123,11 @@ class Listing:
     read_at: float
     services: Mapping[str, ServiceFacts]
 
+    @functools.cached_property
+    def statuses(self) -> Mapping[str, str]:
+        """Status by name, worked out once per listing for every watcher that shares it."""
+        return {name: facts.status for name, facts in self.services.items()}
+
 
 Listed = Listing | None
 """A listing, or ``None`` when it failed with a SQL error."""
@@ -184,6 +191,13 @@ class SharedListingReads(ServiceReads):
             self._where[name] = None if scope is None else (ListingKey(self.conn_id, scope), parsed.name)
         return self._where[name]
 
+    def listing(self, scope: Scope) -> Steps[Mapping[str, str] | None]:
+        """The shared listing of ``scope``: status by service name, ``None`` after a SQL error."""
+        listed: Listed = yield Coalesced(
+            ListingKey(self.conn_id, scope), lambda: self._listing(scope), self._answers_for
+        )
+        return None if listed is None else listed.statuses
+
     def status(self, name: str) -> Steps[str]:
         """Status via the shared listing of the service's schema, else (or if unlisted) ``DESCRIBE``."""
         facts = yield from self._listed(name, None)
@@ -197,3 +211,8 @@ class SharedListingReads(ServiceReads):
         if facts is not None:
             return facts
         return (yield from super().facts(name, not_before=not_before))
+
+
+def statuses_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Status by service name from ``SHOW SERVICES`` rows, normalised as DESCRIBE's status column is."""
+    return {str(r["name"]): normalise_status(r.get("status")) for r in rows if r.get("name") is not None}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from airflow.sdk import BaseHook
@@ -31,10 +31,12 @@ if TYPE_CHECKING:
     from airflow_provider_spcs.core.connections import RunnerKey
     from airflow_provider_spcs.core.connector import ConnectorSession
     from airflow_provider_spcs.core.effects import Steps
+    from airflow_provider_spcs.core.listing import SharedListingReads
     from airflow_provider_spcs.core.process import ProcessState
     from airflow_provider_spcs.core.retry import RetryPolicy
     from airflow_provider_spcs.core.runner import Runner
     from airflow_provider_spcs.core.secret_sql import SecretStatement
+    from airflow_provider_spcs.core.service_watch import ServiceWatch, StatesLook
     from airflow_provider_spcs.core.services import Observation, ServiceReads, ServiceWait
 
 log = logging.getLogger(__name__)
@@ -326,7 +328,15 @@ class SpcsHook(DeployMethods, SpcsSecretMethods, BaseHook):
 
         if listing_for is None:
             return ServiceReads(sql)
+        return self._shared_reads(runner, listing_for)
+
+    def _shared_reads(self, runner: Runner, poll_interval: float) -> SharedListingReads:
+        """Reads whose statuses come from the per-schema listing shared by every wait and watcher of
+        the process (see :mod:`~airflow_provider_spcs.core.listing`); never older than half ``poll_interval``."""
         from airflow_provider_spcs.core.listing import FRESH_FOR, SharedListingReads
+
+        def sql(statement: str) -> Steps[list[dict[str, Any]]]:
+            return self._sql_steps(runner, statement)
 
         config = runner.credential.config
         return SharedListingReads(
@@ -334,7 +344,7 @@ class SpcsHook(DeployMethods, SpcsSecretMethods, BaseHook):
             conn_id=self.spcs_conn_id,
             database=config.database,
             schema=config.schema,
-            fresh_for=min(FRESH_FOR, listing_for / 2),
+            fresh_for=min(FRESH_FOR, poll_interval / 2),
         )
 
     def _describe_steps(self, runner: Runner, name: str) -> Steps[dict[str, Any]]:
@@ -482,6 +492,37 @@ class SpcsHook(DeployMethods, SpcsSecretMethods, BaseHook):
     ) -> Observation:
         """Async twin of :meth:`poll_service` (the triggerer's loop)."""
         return await self._arun(self._poll_steps, wait, poll_interval, on_wait, share_listing)
+
+    # watching services for status changes -----------------------------------------------------
+    def _states_steps(
+        self, runner: Runner, watch: ServiceWatch, previous: Mapping[str, str] | None, poll_interval: float
+    ) -> Steps[StatesLook]:
+        import time
+
+        from airflow_provider_spcs.core.service_watch import observe_service_states
+
+        return observe_service_states(self._shared_reads(runner, poll_interval), watch, previous, clock=time.time)
+
+    def observe_service_states(
+        self, watch: ServiceWatch, previous: Mapping[str, str] | None = None, *, poll_interval: float = 30.0
+    ) -> StatesLook:
+        """One look at the services ``watch`` names: their statuses now, and what changed since ``previous``.
+
+        The statuses come from the schema's ``SHOW SERVICES IN SCHEMA``, shared with every status
+        wait and watcher of the process on that schema (see :mod:`~airflow_provider_spcs.core.service_watch`).
+
+        :param watch: the services and the changes that fire (:class:`~airflow_provider_spcs.core.service_watch.ServiceWatch`).
+        :param previous: status by service name from the previous look; ``None``: a baseline, nothing fires.
+        :param poll_interval: seconds between the caller's looks (a shared listing is never older than half of it).
+        :raises SpcsError: the listing failed.
+        """
+        return self._run(self._states_steps, watch, previous, poll_interval)
+
+    async def aobserve_service_states(
+        self, watch: ServiceWatch, previous: Mapping[str, str] | None = None, *, poll_interval: float = 30.0
+    ) -> StatesLook:
+        """Async twin of :meth:`observe_service_states` (the watcher's loop in the triggerer)."""
+        return await self._arun(self._states_steps, watch, previous, poll_interval)
 
     # connector and housekeeping -----------------------------------------------------------------
     def get_conn(self) -> Any:

@@ -17,7 +17,9 @@ Rules every trigger here follows:
   :func:`~airflow_provider_spcs.core.polling.poll_until_final`. Status triggers on services of one schema share one
   ``SHOW SERVICES IN SCHEMA`` per poll cycle (:mod:`airflow_provider_spcs.core.listing`): ``db.schema.name`` names, and
   ``name``/``schema.name`` when the connection sets the ``database``/``schema`` they resolve in.
-* Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`).
+* Each trigger yields exactly one small event (:mod:`airflow_provider_spcs.triggers.events`), except
+  :class:`~airflow_provider_spcs.triggers.service_state.SpcsServiceStateTrigger`, the asset
+  watcher's trigger, which runs forever and yields one event per status change.
 
 The deploy operators' triggers (rollouts, scaling, compute pools) live in
 :mod:`airflow_provider_spcs.triggers.deploy` and are importable from here.
@@ -40,6 +42,11 @@ from airflow_provider_spcs.triggers.deploy import (
     SpcsServiceScaleTrigger,
     SpcsServiceUpgradeTrigger,
 )
+from airflow_provider_spcs.triggers.service_state import (
+    ServiceStateEvent,
+    SpcsServiceStateTrigger,
+    service_state_events,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -60,12 +67,15 @@ _RUNTIME = ("airflow_provider_spcs.hooks.spcs", "airflow_provider_spcs.triggers.
 CLEANUP_TIMEOUT = 20.0
 
 __all__ = [
+    "ServiceStateEvent",
     "SpcsComputePoolTrigger",
     "SpcsEndpointTrigger",
     "SpcsJobTrigger",
     "SpcsServiceScaleTrigger",
+    "SpcsServiceStateTrigger",
     "SpcsServiceStatusTrigger",
     "SpcsServiceUpgradeTrigger",
+    "service_state_events",
 ]
 
 

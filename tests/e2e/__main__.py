@@ -7,6 +7,7 @@ traces go; ``SPCS_E2E_KEEP=1`` keeps the temporary AIRFLOW_HOME.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import pathlib
@@ -27,6 +28,8 @@ from tests.e2e.watch import TERMINAL, Watcher
 SCHEDULED_DAG = "e2e_every_minute"
 RESTART_DAG, RESTART_TASK, RESTART_SERVICE = "e2e_triggerer_restart", "wait_across_restart", "SLOW_SERVICE"
 HARNESS_FILES = ("e2e_every_minute.py", "e2e_triggerer_restart.py")
+EVENT_DAG, EVENT_TASK, EVENT_SERVICE = "example_spcs_on_failure", "open_incident", "ECHO_SERVICE"
+EVENT_ASSET = "snowflake-spcs://myorg-myacct/SPCS_DB/APP/ECHO_SERVICE"
 AUTH_METHODS = ("key_pair", "pat", "password", "oauth", "spcs_token")
 PHASE_TIMEOUT = 240.0
 POLL = 0.2
@@ -57,6 +60,9 @@ class Run:
         self.scheduled: set[str] = set()  # example DAGs with a schedule
         self.cli_tests: dict[str, subprocess.Popen[str]] = {}
         self.scheduled_from = 0.0
+        self.events_unpaused_at = 0.0  # wall clock (compared with the trigger's created_date)
+        self.event_asset: dict[str, Any] | None = None  # set once the event-driven step passed
+        self.event_failed_while_down: float | None = None
 
     @property
     def rest(self) -> AirflowApi:
@@ -142,8 +148,12 @@ class Run:
     # -- 3. scheduled runs and connection tests start in the background ------------------------
 
     def start_background(self) -> None:
-        with self.report.step("unpause the one-minute DAG; start `airflow connections test` for each auth method"):
+        with self.report.step("unpause the one-minute DAG and the event-driven DAG; start `airflow connections test` "
+                              "for each auth method"):  # fmt: skip
             self.rest.unpause(SCHEDULED_DAG)
+            # Early, so the DAG processor has registered the asset's watcher by the time its step runs.
+            self.rest.unpause(EVENT_DAG)
+            self.events_unpaused_at = time.time()
             self.scheduled_from = time.monotonic()
             for method in AUTH_METHODS:
                 conn_id = f"spcs_e2e_{method}"
@@ -223,7 +233,132 @@ class Run:
     def _states(self, dag_id: str, run_id: str) -> dict[str, list[str]]:
         return {t: h.states for t, h in self.watch.run_tasks(dag_id, run_id).items()}
 
-    # -- 5. triggerer restart ------------------------------------------------------------------
+    # -- 5. event-driven DAG -------------------------------------------------------------------
+
+    def _echo_looks(self) -> int:
+        return int(self.emulator.admin("GET", f"/services/{EVENT_SERVICE}")["polls"])
+
+    def _after_looks(self, what: str, count: int) -> None:
+        """Until the watcher (the only one reading ECHO_SERVICE between phases) looked ``count`` more times."""
+        target = self._echo_looks() + count
+
+        def looked() -> bool:
+            self.stack.check_alive()
+            return self._echo_looks() >= target
+
+        wait_for(what, looked, 90, POLL)
+
+    def _event_runs(self) -> list[dict[str, Any]]:
+        return [r for r in self.rest.runs(EVENT_DAG) if r["run_type"] == "asset_triggered"]
+
+    def _one_more_run(
+        self, asset_id: int, events_before: int, runs_before: int, since: float, label: str
+    ) -> dict[str, Any]:
+        """Wait for the asset event and the run it queues; report both timings; return the finished run."""
+        wait_for(
+            f"an asset event after {label}", lambda: len(self.rest.asset_events(asset_id)) > events_before, 120, POLL
+        )
+        self.report.timing(f"{label} -> asset event", time.monotonic() - since)
+
+        def finished() -> dict[str, Any] | None:
+            self.stack.check_alive()
+            runs = self._event_runs()
+            if len(runs) <= runs_before:
+                return None
+            newest = max(runs, key=lambda r: r["run_after"])
+            return newest if newest["state"] in TERMINAL else None
+
+        run = wait_for(f"the run queued after {label} to finish", finished, 180, POLL)
+        self.report.timing(f"{label} -> run {run['state']}", time.monotonic() - since)
+        return dict(run)
+
+    def _payloads(self, run: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The watcher payloads that queued ``run``, and what its task made of them (XCom)."""
+        events = self.rest.upstream_asset_events(EVENT_DAG, run["dag_run_id"])
+        payloads = [e["extra"]["payload"] for e in events if (e.get("extra") or {}).get("from_trigger")]
+        incidents = self.rest.xcom(EVENT_DAG, run["dag_run_id"], EVENT_TASK) if run["state"] == "success" else []
+        return payloads, list(incidents or [])
+
+    def event_driven(self) -> None:
+        with self.report.step("event-driven DAG: a service that fails runs the DAG scheduled on its asset once",
+                              logs=("triggerer", "scheduler", "dag-processor")) as step:  # fmt: skip
+            emulator = self.emulator
+
+            def registered() -> dict[str, Any] | None:
+                found = [a for a in self.rest.assets("snowflake-spcs") if a["uri"] == EVENT_ASSET and a["watchers"]]
+                return found[0] if found else None
+
+            asset = wait_for("the DAG processor to register the asset's watcher", registered, 180, 1.0)
+            created = datetime.datetime.fromisoformat(asset["watchers"][0]["created_date"]).timestamp()
+            self.report.timing("event DAG unpaused -> its watcher's trigger created", created - self.events_unpaused_at)
+            self._after_looks("the watcher to look at the service", 2)
+            problems: list[str] = []
+            events_before, runs_before = len(self.rest.asset_events(asset["id"])), len(self._event_runs())
+            if events_before or runs_before:
+                problems.append(f"{events_before} asset events, {runs_before} runs before any failure")
+
+            # 1. The service fails while the watcher runs.
+            flipped = time.monotonic()
+            emulator.admin("POST", f"/services/{EVENT_SERVICE}/fail",
+                           {"message": "OOMKilled: container used 2Gi", "exit_code": 137})  # fmt: skip
+            live = self._one_more_run(asset["id"], events_before, runs_before, flipped, "FAILED (live)")
+            payloads, incidents = self._payloads(live)
+            self.report.note(step, f"run {live['dag_run_id']}: {live['state']}; payload {json.dumps(payloads)[:600]}")
+            self.report.note(step, f"{EVENT_TASK} XCom: {json.dumps(incidents)[:600]}")
+            if live["state"] != "success":
+                problems.append(f"the live failure's run ended {live['state']}")
+            if [(p["previous_status"], p["status"]) for p in payloads] != [("RUNNING", "FAILED")]:
+                problems.append(f"live failure: payloads {payloads}")
+            if [i.get("event_key") for i in incidents] != [p.get("event_key") for p in payloads]:
+                problems.append(f"live failure: the task's incidents {incidents} do not match the payloads")
+            if not any("OOMKilled" in c for i in incidents for c in i.get("containers", [])):
+                problems.append("live failure: no container message in the incident")
+
+            # 2. Back to RUNNING (no event), watched: the restart step makes it fail while no triggerer runs.
+            emulator.admin("POST", f"/services/{EVENT_SERVICE}/status", {"status": "RUNNING"})
+            self._after_looks("the watcher to see RUNNING again", 2)
+            self.event_asset = asset
+            fail_if(problems, "event-driven runs")
+
+    def _fail_watched_service(self) -> None:
+        """While no triggerer runs (the restart step calls it): the watched service fails."""
+        if self.event_asset is not None:
+            self.emulator.admin("POST", f"/services/{EVENT_SERVICE}/fail", {"message": "failed while no triggerer ran"})
+            self.event_failed_while_down = time.monotonic()
+
+    def event_driven_restart(self) -> None:
+        with self.report.step("event-driven DAG: the service failed while the triggerer restarted: one run on 3.3+, "
+                              "none before", logs=("triggerer", "scheduler")) as step:  # fmt: skip
+            asset = self.event_asset
+            if asset is None or self.event_failed_while_down is None:
+                raise CheckFailed("the event-driven step or the triggerer restart did not run")
+            version = str(self.rest.call("GET", "/version")["version"])
+            has_store = tuple(int(p) for p in version.split(".")[:2]) >= (3, 3)
+            problems: list[str] = []
+            if has_store:
+                run = self._one_more_run(asset["id"], 1, 1, self.event_failed_while_down, "FAILED (triggerer down)")
+                payloads, _ = self._payloads(run)
+                self.report.note(step, f"run {run['dag_run_id']}: {run['state']}; payload {json.dumps(payloads)[:600]}")
+                if run["state"] != "success":
+                    problems.append(f"the run after the restart ended {run['state']}")
+                if [(p["previous_status"], p["status"]) for p in payloads] != [("RUNNING", "FAILED")]:
+                    problems.append(f"after the restart: payloads {payloads}")
+            # Documented: before Airflow 3.3 the first look after a start is a silent baseline.
+            expected = 2 if has_store else 1
+            self._after_looks("the new triggerer's watcher to look twice more", 2)
+            events = self.rest.asset_events(asset["id"])
+            runs = self._event_runs()
+            self.report.note(step, f"Airflow {version}: {len(events)} asset events, {len(runs)} runs in all "
+                                   f"(expected {expected} each)")  # fmt: skip
+            if len(events) != expected or len(runs) != expected:
+                problems.append(
+                    f"{len(events)} asset events and {len(runs)} runs, expected {expected}: lost or doubled"
+                )
+            self.emulator.admin("POST", f"/services/{EVENT_SERVICE}/status", {"status": "RUNNING"})
+            self.rest.call("PATCH", f"/dags/{EVENT_DAG}", json={"is_paused": True})
+            fail_if(problems, "event-driven runs across the restart")
+
+    # -- 6. triggerer restart (the event-driven DAG's service fails meanwhile) ------------------------------------------------------------------
 
     def restart_triggerer(self) -> None:
         with self.report.step("a deferred sensor survives a triggerer restart on the same try",
@@ -246,6 +381,7 @@ class Run:
             stopped_in = self.stack.procs["triggerer"].terminate()
             self.report.timing("old triggerer stopped after SIGTERM", stopped_in)
             self.stack.retire("triggerer")
+            self._fail_watched_service()
             polls_at_stop = self.emulator.command("service", service=RESTART_SERVICE)["polls"]
             proc = self.stack.start("triggerer")
             self.started(proc)
@@ -294,7 +430,7 @@ class Run:
                 problems.append("the trigger still belongs to the stopped triggerer")
             fail_if(problems, "restart")
 
-    # -- 6. connection tests -------------------------------------------------------------------
+    # -- 7. connection tests -------------------------------------------------------------------
 
     def connection_tests(self) -> None:
         with self.report.step("connection test for each auth method: CLI and REST", logs=("api-server",)) as step:
@@ -326,7 +462,7 @@ class Run:
                         problems.append(f"REST test {conn_id} ({label}): {status} {reply}")
             fail_if(problems, "connection tests that failed")
 
-    # -- 7. browser ----------------------------------------------------------------------------
+    # -- 8. browser ----------------------------------------------------------------------------
 
     def browser(self) -> None:
         with self.report.step("connection form in headless Chromium: add key pair and PAT, save, Test",
@@ -362,7 +498,7 @@ class Run:
             self.report.note(step, f"screenshots in {shots}")
             fail_if(problems, "form problems")
 
-    # -- 8. schedule ---------------------------------------------------------------------------
+    # -- 9. schedule ---------------------------------------------------------------------------
 
     def scheduled_runs(self) -> None:
         with self.report.step(f"'{SCHEDULED_DAG}' (every minute) gets two scheduled runs by itself",
@@ -380,7 +516,7 @@ class Run:
             done = wait_for("two successful scheduled runs", two, remaining, 2.0)
             self.report.note(step, "scheduled runs: " + ", ".join(r["dag_run_id"] for r in done))
 
-    # -- 9. task logs --------------------------------------------------------------------------
+    # -- 10. task logs --------------------------------------------------------------------------
 
     def task_logs(self) -> None:
         with self.report.step("task logs (REST) hold no secret and no provider warning") as step:
@@ -411,7 +547,7 @@ class Run:
             fail_if(leaks, "secrets in logs")
             fail_if(warnings, "warnings in task logs")
 
-    # -- 10. exchanges -------------------------------------------------------------------------
+    # -- 11. exchanges -------------------------------------------------------------------------
 
     def exchanges(self) -> None:
         with self.report.step("token exchanges per task (emulator counters)") as step:
@@ -428,7 +564,7 @@ class Run:
             (self.artifacts / "emulator-stats.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
             del tries
 
-    # -- 11. stalls ----------------------------------------------------------------------------
+    # -- 12. stalls ----------------------------------------------------------------------------
 
     def triggerer_stalls(self) -> None:
         allow = os.environ.get("SPCS_E2E_ALLOW_STALLS") == "1"
@@ -477,7 +613,9 @@ def main() -> int:
         run.parse()
         run.start_background()
         run.run_examples()
+        run.event_driven()
         run.restart_triggerer()
+        run.event_driven_restart()
         run.connection_tests()
         run.browser()
         run.scheduled_runs()

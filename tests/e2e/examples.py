@@ -55,6 +55,9 @@ PHASES: tuple[Phase, ...] = (
     Phase("pool resume, deferrable"),
 )
 
+#: DAGs scheduled on a watched asset: no phase runs them; their own step makes their events happen.
+EVENTS = "events"
+
 PLANS: dict[str, Plan] = {
     "example_spcs_endpoint": Plan(waits={"wait_for_service": "up_for_reschedule"}),
     "example_spcs_endpoint_deferrable": Plan(
@@ -76,6 +79,7 @@ PLANS: dict[str, Plan] = {
     "example_spcs_pool_morning_resume_deferrable": Plan(
         phase="pool resume, deferrable", defers=("resume_pool", "resume_service")
     ),
+    "example_spcs_on_failure": Plan(phase=EVENTS),
 }
 
 DEFAULT_PLAN = Plan()
@@ -92,7 +96,7 @@ def plan_for(dag_id: str) -> Plan:
 
 def check_table() -> None:
     """Every row names a known phase (a typo would silently skip a DAG)."""
-    names = {p.name for p in PHASES}
+    names = {p.name for p in PHASES} | {EVENTS}
     for dag_id, plan in PLANS.items():
         if plan.phase not in names:
             raise ValueError(f"PLANS[{dag_id!r}] names unknown phase {plan.phase!r}")

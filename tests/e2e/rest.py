@@ -74,6 +74,24 @@ class AirflowApi:
         content = reply.get("content", [])
         return list(content) if isinstance(content, list) else [content]
 
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        reply = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}")
+        return reply["value"]
+
+    def upstream_asset_events(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        """The asset events that queued a run (``extra`` holds a watcher's payload)."""
+        return list(self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/upstreamAssetEvents")["asset_events"])
+
+    # -- assets --------------------------------------------------------------------------------
+
+    def assets(self, uri_pattern: str) -> list[dict[str, Any]]:
+        """Assets whose URI contains ``uri_pattern``, each with its ``watchers`` (name, trigger id)."""
+        return list(self.call("GET", "/assets", params={"uri_pattern": uri_pattern, "limit": 100})["assets"])
+
+    def asset_events(self, asset_id: int) -> list[dict[str, Any]]:
+        reply = self.call("GET", "/assets/events", params={"asset_id": asset_id, "limit": 1000})
+        return list(reply["asset_events"])
+
     # -- connections ---------------------------------------------------------------------------
 
     def connection(self, conn_id: str) -> dict[str, Any]:

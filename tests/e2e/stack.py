@@ -91,6 +91,14 @@ class Emulator:
     def secrets(self) -> list[str]:
         return list(self.command("secrets")["secrets"])
 
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One of the emulator's admin routes (``/_emulator/...``), over HTTP as a user's script calls it."""
+        reply = httpx.request(method, self.ready["account_url"] + "/_emulator" + path, json=body, timeout=10)
+        if reply.status_code >= 400:
+            raise StackError(f"{method} /_emulator{path} -> {reply.status_code}: {reply.text[:300]}")
+        result: dict[str, Any] = reply.json()
+        return result
+
 
 class Stack:
     """The run's folder, environment and processes. Use as a context manager: everything stops on exit."""

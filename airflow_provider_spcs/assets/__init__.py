@@ -1,0 +1,1 @@
+"""Airflow assets for SPCS objects (see :mod:`airflow_provider_spcs.assets.spcs`)."""
