@@ -11,6 +11,7 @@ from airflow_provider_spcs.core.errors import (
     ResponseCheckFailed,
     SpcsApiError,
     SpcsAuthError,
+    SpcsComputePoolError,
     SpcsConfigError,
     SpcsError,
     SpcsNotReadyError,
@@ -32,6 +33,9 @@ EXAMPLES: list[SpcsError] = [
     SpcsNotReadyError("endpoint 'e' is still provisioning"),
     SpcsServiceFailedError("Service S reached FAILED", status="FAILED", details=[{"container_name": "main"}]),
     SpcsTimeoutError("still PENDING at the deadline"),
+    SpcsComputePoolError(
+        "Compute pool P failed to start", state="STARTING", error_code="392507", status_message="no capacity"
+    ),
     ResponseCheckFailed("response_check returned False for https://h/ (200)"),
 ]
 
