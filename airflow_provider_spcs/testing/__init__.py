@@ -49,6 +49,8 @@ Layout, by job:
 :mod:`.serving`               the account port and the ingress ports (:mod:`.server` runs uvicorn)
 :mod:`.handlers`              endpoint handlers (echo, paginated), the secrets a request sees
 :mod:`.pytest_plugin`         the fixtures; :mod:`.tasks` runs an operator through its deferrals
+:mod:`.recorder`              a foreign host (127.0.0.2) that records what reaches it, for
+                              checks that no credential leaves the account's ingress
 :mod:`.model`                 the world: users, services (instances, rollouts), job services,
                               compute pools, secrets, stage files, with their lifecycles
 :mod:`.sql`                   the SQL engine: a routing table, one module per statement family
