@@ -75,3 +75,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) $(FLOOR_VENV) site .mypy_cache .ruff_cache
+
+# Every hostile input the provider defends against, tried on the emulator; prints a Markdown table.
+.PHONY: hostile
+hostile: setup
+	$(BIN)/python scripts/hostile_inputs.py
