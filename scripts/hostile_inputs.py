@@ -278,6 +278,58 @@ def _next_page(response: Any) -> dict[str, Any] | None:
     return {"url": nxt} if nxt else None
 
 
+Install = Callable[[Lab], None]
+OPERATOR_INPUTS: tuple[tuple[str, Install | None, Callable[[Lab], dict[str, Any]], tuple[str, ...], str], ...] = (
+    (
+        "SpcsEndpointOperator ingress_url=http://127.0.0.2:<port>",
+        None,
+        lambda lab: {"ingress_url": lab.foreign.url},
+        ("SpcsConfigError",),
+        "ingress_hosts",
+    ),
+    (
+        "pagination next link to http://127.0.0.2:<port>/page2",
+        _next_link_to(lambda lab: f"{lab.foreign.url}/page2"),
+        lambda lab: {"pagination_function": _next_page},
+        ("SpcsConfigError",),
+        "origin",
+    ),
+    (
+        "endpoint 302 to http://127.0.0.2:<port>, follow_redirects=True",
+        _redirect_to(lambda lab: f"{lab.foreign.url}/landing"),
+        lambda lab: {"extra_options": {"follow_redirects": True}},
+        ("SpcsAuthError",),
+        "redirected",
+    ),
+)
+"""``(input, what the service does, operator arguments, refusal, words)`` for the endpoint operator."""
+
+
+def _operator_attempt(
+    method: str,
+    extra: dict[str, str],
+    deferrable: bool,
+    install: Install | None,
+    kwargs: Callable[[Lab], dict[str, Any]],
+) -> Attempt:
+    def attempt(lab: Lab) -> object:
+        if install is not None:
+            install(lab)
+        return _operator(lab, method, extra, deferrable, **kwargs(lab))
+
+    return attempt
+
+
+def _listing(*, port_offset: int) -> Attempt:
+    """A PAT connection whose ``ingress_hosts`` lists the foreign host at its port (plus ``port_offset``)."""
+
+    def attempt(lab: Lab) -> object:
+        listed = lab.hook("pat", ingress_hosts=f"127.0.0.2:{lab.foreign.port + port_offset}")
+        return listed.request("GET", f"{lab.foreign.url}/listed")
+
+    return attempt
+
+
 def destination_cases() -> Iterator[Case]:
     category = "foreign host"
     config_error = ("SpcsConfigError",)
@@ -326,44 +378,9 @@ def destination_cases() -> Iterator[Case]:
         )
         for deferrable in (False, True):
             mode = "deferred" if deferrable else "worker"
-
-            def elsewhere(lab: Lab, m: str = method, e: dict[str, str] = extra, d: bool = deferrable) -> object:
-                return _operator(lab, m, e, d, ingress_url=lab.foreign.url)
-
-            yield Case(
-                category,
-                f"SpcsEndpointOperator ingress_url=http://127.0.0.2:<port> ({mode})",
-                label,
-                elsewhere,
-                config_error,
-                "ingress_hosts",
-            )
-
-            def paginate(lab: Lab, m: str = method, e: dict[str, str] = extra, d: bool = deferrable) -> object:
-                _next_link_to(lambda lab: f"{lab.foreign.url}/page2")(lab)
-                return _operator(lab, m, e, d, pagination_function=_next_page)
-
-            yield Case(
-                category,
-                f"pagination next link to http://127.0.0.2:<port>/page2 ({mode})",
-                label,
-                paginate,
-                config_error,
-                "origin",
-            )
-
-            def redirected(lab: Lab, m: str = method, e: dict[str, str] = extra, d: bool = deferrable) -> object:
-                _redirect_to(lambda lab: f"{lab.foreign.url}/landing")(lab)
-                return _operator(lab, m, e, d, extra_options={"follow_redirects": True})
-
-            yield Case(
-                category,
-                f"endpoint 302 to http://127.0.0.2:<port>, follow_redirects=True ({mode})",
-                label,
-                redirected,
-                ("SpcsAuthError",),
-                "redirected",
-            )
+            for shown, install, kwargs, refused, words in OPERATOR_INPUTS:
+                attempt = _operator_attempt(method, extra, deferrable, install, kwargs)
+                yield Case(category, f"{shown} ({mode})", label, attempt, refused, words)
 
         def hook_redirect(lab: Lab, method: str = method, extra: dict[str, str] = extra) -> object:
             _redirect_to(lambda lab: f"{lab.foreign.url}/next")(lab)
@@ -400,9 +417,7 @@ def destination_cases() -> Iterator[Case]:
         category,
         "ingress_hosts=127.0.0.2:<port> listed (positive control)",
         "pat",
-        lambda lab: lab.hook("pat", ingress_hosts=f"127.0.0.2:{lab.foreign.port}").request(
-            "GET", f"{lab.foreign.url}/allowed"
-        ),
+        _listing(port_offset=0),
         check=_status(200),
         foreign_expected=True,
     )
@@ -410,9 +425,7 @@ def destination_cases() -> Iterator[Case]:
         category,
         "ingress_hosts=127.0.0.2:<other port>, request to <port>",
         "pat",
-        lambda lab: lab.hook("pat", ingress_hosts=f"127.0.0.2:{lab.foreign.port + 1}").request(
-            "GET", f"{lab.foreign.url}/other-port"
-        ),
+        _listing(port_offset=1),
         ("SpcsConfigError",),
         "ingress_hosts",
     )
@@ -584,51 +597,26 @@ def identifier_cases() -> Iterator[Case]:
     from airflow_provider_spcs.core.secret_values import GenericStringSecret
     from airflow_provider_spcs.core.specs import ServiceSpec
 
-    category = "unsafe identifier"
-    refused = ("SpcsConfigError",)
-    yield Case(
-        category,
-        "service='ECHO_SERVICE\"; DROP SERVICE x'",
-        "pat",
-        lambda lab: lab.hook().get_service_status('ECHO_SERVICE"; DROP SERVICE x'),
-        refused,
-        check=_no_sql,
-    )
-    yield Case(
-        category,
-        "service='svc; DROP TABLE x'",
-        "pat",
-        lambda lab: lab.hook().describe_service("svc; DROP TABLE x"),
-        refused,
-        check=_no_sql,
-    )
-    yield Case(
-        category,
-        'secret name="s\'; DROP SECRET x"',
-        "pat",
-        lambda lab: lab.hook().describe_secret("s'; DROP SECRET x"),
-        refused,
-        check=_no_sql,
-    )
-    yield Case(
-        category,
-        'create_or_update_secret name=\'app."k""; --\'',
-        "pat",
-        lambda lab: lab.hook().create_or_update_secret('app."k""; --', GenericStringSecret(SECRET)),
-        refused,
-        check=_no_sql,
-    )
-    yield Case(
-        category,
-        "create_service inline spec 'a: $$; DROP DATABASE x; $$'",
-        "pat",
-        lambda lab: lab.hook().create_service(
-            "web", compute_pool="SPCS_POOL", spec=ServiceSpec.inline("a: $$; DROP DATABASE x; $$")
+    names: list[tuple[str, Attempt]] = [
+        (
+            "service='ECHO_SERVICE\"; DROP SERVICE x'",
+            lambda lab: lab.hook().get_service_status('ECHO_SERVICE"; DROP SERVICE x'),
         ),
-        refused,
-        "spec",
-        _no_sql,
-    )
+        ("service='svc; DROP TABLE x'", lambda lab: lab.hook().describe_service("svc; DROP TABLE x")),
+        ('secret name="s\'; DROP SECRET x"', lambda lab: lab.hook().describe_secret("s'; DROP SECRET x")),
+        (
+            'create_or_update_secret name=\'app."k""; --\'',
+            lambda lab: lab.hook().create_or_update_secret('app."k""; --', GenericStringSecret(SECRET)),
+        ),
+        (
+            "create_service inline spec 'a: $$; DROP DATABASE x; $$'",
+            lambda lab: lab.hook().create_service(
+                "web", compute_pool="SPCS_POOL", spec=ServiceSpec.inline("a: $$; DROP DATABASE x; $$")
+            ),
+        ),
+    ]
+    for shown, attempt in names:
+        yield Case("unsafe identifier", shown, "pat", attempt, ("SpcsConfigError",), check=_no_sql)
 
 
 def _echo_form(seen: Any) -> Any:
