@@ -82,8 +82,8 @@ async def test_endpoint_and_job_triggers_carry_no_secret_even_after_use(spcs: Sp
         spcs_conn_id=spcs_conn,
         method="get",
         url=spcs.ingress_url(),
-        request_kwargs={"params": {"a": "1"}, "timeout": 5.0},
-        deadline=time.time() + 30,
+        request_kwargs={"params": {"a": "1"}, "timeout": 30.0},
+        deadline=time.time() + 60,
         carry={"pages": []},
     )
     job = SpcsJobTrigger(spcs_conn_id=spcs_conn, service="JOB_X", deadline=123.0, poll_interval=1)
@@ -156,13 +156,13 @@ async def test_missing_service_is_an_error_event(spcs: SpcsEmulator, spcs_conn: 
 
 async def test_absolute_deadline_survives_reserialisation(spcs: SpcsEmulator, spcs_conn: str) -> None:
     spcs.service("ECHO_SERVICE").set_status("PENDING")  # never starts on its own
-    deadline = time.time() + 3.0
+    deadline = time.time() + 6.0
     first = SpcsServiceStatusTrigger(
         spcs_conn_id=spcs_conn, service="ECHO_SERVICE", poll_interval=0.2, deadline=deadline
     )
     # A triggerer restart half-way: the trigger is rebuilt from its stored kwargs. A relative
-    # timeout would start counting again (3 s); the absolute deadline does not move.
-    await asyncio.sleep(1.5)
+    # timeout would start counting again (6 s); the absolute deadline does not move.
+    await asyncio.sleep(3.0)
     rebuilt = _roundtrip(first)
     assert rebuilt.deadline == deadline  # type: ignore[attr-defined]
     started = time.monotonic()
@@ -172,7 +172,7 @@ async def test_absolute_deadline_survives_reserialisation(spcs: SpcsEmulator, sp
     assert event.service_status == "PENDING"
     assert event.message == "still PENDING at the deadline"
     assert time.time() >= deadline
-    assert elapsed < 2.5  # what was left of the original 3 s, not a fresh 3 s
+    assert elapsed < 5.5  # what was left of the original 6 s (3 s), not a fresh 6 s
 
 
 async def test_past_deadline_still_reports_a_reached_target(spcs: SpcsEmulator, spcs_conn: str) -> None:
