@@ -21,8 +21,9 @@ Map, by job:
 * **Snowflake secrets.** :mod:`.secret_values` holds what a secret stores, per type (announced to
   the masker when made); :mod:`.secret_sources` reads it from a connection's fields;
   :mod:`.secret_sql` is the statement type whose real text only the sending calls read;
-  :mod:`.secret_writes` creates, alters, describes and drops secrets; :mod:`.service_refresh`
-  restarts a service on its own spec (env-var secrets) and waits for the rollout.
+  :mod:`.secret_writes` creates, alters, describes and drops secrets (a service reads env-var
+  secrets again after a rolling restart on its own spec: ``ServiceDeployments.restart`` in
+  :mod:`.deployments`).
 * **Process state.** :mod:`.process` owns every cache (see its docstring: what, how long, how a
   rotated key or token file takes effect): :mod:`.cache` (tokens), :mod:`.keys`, :mod:`.connections`
   (settings and runners), :mod:`.clients` (pooled httpx clients), :mod:`.coalesce` (shared reads)

@@ -59,6 +59,30 @@ class ServiceDeployments:
         """``ALTER SERVICE ... FROM``, with the service's ``spec_digest`` read before and after."""
         statement = statements.upgrade_service(name, spec)
         before = yield from self.reads.facts(name)
+        return (yield from self._alter_from(name, statement, before))
+
+    def restart(self, name: str) -> Steps[SpecChange]:
+        """A rolling restart on the spec the service runs: :meth:`upgrade` to its ``DESCRIBE`` ``spec``, inline.
+
+        Every instance restarts, one at a time, on the same spec, so env-var secrets are read again.
+
+        :raises SpcsConfigError: an invalid name (nothing is sent), or no spec in the description, or
+            a spec that cannot be sent inline (it contains ``$$``): then only the ``DESCRIBE`` was sent.
+        """
+        row = yield from self.reads.describe(name)
+        text = row.get("spec")
+        if not isinstance(text, str) or not text.strip():
+            raise SpcsConfigError("service", f"service {name}: its description shows no spec to restart it on")
+        if "$$" in text:
+            raise SpcsConfigError(
+                "service",
+                f"service {name}: its spec contains '$$', so it cannot be sent back inline; "
+                "upgrade it from a stage file instead (the same spec again restarts every instance too)",
+            )
+        statement = statements.upgrade_service(name, ServiceSpec.inline(text))
+        return (yield from self._alter_from(name, statement, ServiceFacts.from_row(row)))
+
+    def _alter_from(self, name: str, statement: str, before: ServiceFacts) -> Steps[SpecChange]:
         yield from self.sql(statement)
         altered_at = self.clock()
         after = yield from self.reads.facts(name)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_spcs.core.effects import Steps
+from airflow_provider_spcs.core.errors import SpcsError
 from airflow_provider_spcs.core.service_facts import InstanceFacts, ServiceFacts, short_digest
 from airflow_provider_spcs.core.services import (
     Decision,
@@ -130,6 +131,16 @@ class UpgradeWait:
     spec_digest: str
     deadline: float | None = None
     not_before: float | None = None
+
+    @classmethod
+    def after(cls, change: SpecChange, *, deadline: float | None) -> UpgradeWait:
+        """The wait for the rollout ``change`` started: to its new digest, trusting no row read before the ALTER.
+
+        :raises SpcsError: the row showed no ``spec_digest`` after the ALTER (nothing to wait for).
+        """
+        if change.new_spec_digest is None:
+            raise SpcsError(f"Service {change.service}: its row shows no spec_digest to wait for")
+        return cls(change.service, change.new_spec_digest, deadline=deadline, not_before=change.altered_at)
 
     def observe(self, reads: ServiceReads, *, clock: Callable[[], float]) -> Steps[Observation]:
         """One look: the row; the instances while RUNNING on the digest; the containers on failure."""

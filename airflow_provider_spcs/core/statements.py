@@ -409,17 +409,6 @@ def drop_secret(name: str | QualifiedName, *, if_exists: bool = False) -> str:
     return f"DROP SECRET {guard}{secret_name(name).sql}"
 
 
-def alter_service_from_specification(name: str | QualifiedName, spec: str) -> str:
-    """``ALTER SERVICE <name> FROM SPECIFICATION $$<spec>$$``: a rolling restart onto ``spec``.
-
-    The same spec again restarts every instance, which is how env-var secrets pick up a new value.
-
-    :raises SpcsConfigError: an invalid name, or ``spec`` is empty or contains ``$$``.
-    """
-    text = dollar_quoted(spec, field="spec", what="the service specification", hint="deploy it from a stage file")
-    return f"ALTER SERVICE {service_name(name).sql} FROM SPECIFICATION {text}"
-
-
 # --- session ---------------------------------------------------------------------------------------
 
 

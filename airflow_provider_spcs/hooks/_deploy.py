@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from airflow_provider_spcs.hooks._drivers import HookDrivers
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.core.compute_pools import ComputePools
@@ -20,28 +22,13 @@ if TYPE_CHECKING:
     from airflow_provider_spcs.core.rollouts import SpecChange
     from airflow_provider_spcs.core.runner import Runner
     from airflow_provider_spcs.core.service_properties import ServiceProperties
-    from airflow_provider_spcs.core.services import ServiceReads
     from airflow_provider_spcs.core.specs import ServiceSpec
 
-P = ParamSpec("P")
-T = TypeVar("T")
 O = TypeVar("O", bound="Observation")  # noqa: E741 - what one look of a wait returns
 
 
-class DeployMethods:
+class DeployMethods(HookDrivers):
     """Deploying services and operating compute pools (mixed into ``SpcsHook``)."""
-
-    if TYPE_CHECKING:  # provided by SpcsHook
-
-        def _run(self, make: Callable[Concatenate[Runner, P], Steps[T]], *args: P.args, **kwargs: P.kwargs) -> T: ...
-
-        async def _arun(
-            self, make: Callable[Concatenate[Runner, P], Steps[T]], *args: P.args, **kwargs: P.kwargs
-        ) -> T: ...
-
-        def _sql_steps(self, runner: Runner, statement: str) -> Steps[list[dict[str, Any]]]: ...
-
-        def _reads(self, runner: Runner, *, listing_for: float | None = None) -> ServiceReads: ...
 
     def _deployments(self, runner: Runner) -> ServiceDeployments:
         from airflow_provider_spcs.core.deployments import ServiceDeployments
@@ -121,6 +108,23 @@ class DeployMethods:
     async def aupgrade_service(self, name: str, spec: ServiceSpec) -> SpecChange:
         """Async twin of :meth:`upgrade_service`."""
         return await self._arun(lambda runner: self._deployments(runner).upgrade(name, spec))
+
+    def restart_service_on_current_spec(self, name: str) -> SpecChange:
+        """A rolling restart: :meth:`upgrade_service` to the spec ``DESCRIBE SERVICE`` shows, sent inline.
+
+        Every instance restarts (one at a time) on the same spec, so env-var secrets are read again;
+        wait for it with :meth:`poll_wait` and an :class:`~airflow_provider_spcs.core.rollouts.UpgradeWait`.
+        File-mounted secrets need no restart: Snowflake updates them in running containers.
+
+        :return: the ``spec_digest`` before and after (the same), and when the ALTER returned.
+        :raises SpcsConfigError: an invalid name, no spec, or a spec containing ``$$`` (it cannot be
+            sent inline: upgrade from a stage file instead).
+        """
+        return self._run(lambda runner: self._deployments(runner).restart(name))
+
+    async def arestart_service_on_current_spec(self, name: str) -> SpecChange:
+        """Async twin of :meth:`restart_service_on_current_spec`."""
+        return await self._arun(lambda runner: self._deployments(runner).restart(name))
 
     def alter_service(
         self,

@@ -1,45 +1,29 @@
 """The hook's secret methods (:class:`SpcsHook <airflow_provider_spcs.hooks.spcs.SpcsHook>` mixes them in).
 
 Each has an ``a``-prefixed async twin; both run the same steps of
-:mod:`airflow_provider_spcs.core.secret_writes` and :mod:`airflow_provider_spcs.core.service_refresh`
-through the hook's drivers. Values come in as :mod:`~airflow_provider_spcs.core.secret_values`
-objects (which announced themselves to the masker when they were made); what comes back is metadata.
+:mod:`airflow_provider_spcs.core.secret_writes` through the hook's drivers. Values come in as
+:mod:`~airflow_provider_spcs.core.secret_values` objects (which announced themselves to the masker
+when they were made); what comes back is metadata. Restarting a service so that its env-var secrets
+are read again is a deploy method
+(:meth:`~airflow_provider_spcs.hooks.spcs.SpcsHook.restart_service_on_current_spec`).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_spcs.hooks._drivers import HookDrivers
 
 if TYPE_CHECKING:
     from airflow_provider_spcs.core.effects import Steps
     from airflow_provider_spcs.core.identifiers import QualifiedName
     from airflow_provider_spcs.core.runner import Runner
-    from airflow_provider_spcs.core.secret_sql import SecretStatement
     from airflow_provider_spcs.core.secret_values import SecretValue
     from airflow_provider_spcs.core.secret_writes import SecretWrite
-    from airflow_provider_spcs.core.service_refresh import RolloutLook
-    from airflow_provider_spcs.core.services import ServiceReads
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
-class SpcsSecretMethods:
-    """Write, describe and drop Snowflake secrets; restart services so env-var secrets refresh."""
-
-    if TYPE_CHECKING:  # provided by SpcsHook
-
-        def _run(self, make: Callable[Concatenate[Runner, P], Steps[T]], *args: P.args, **kwargs: P.kwargs) -> T: ...
-
-        async def _arun(
-            self, make: Callable[Concatenate[Runner, P], Steps[T]], *args: P.args, **kwargs: P.kwargs
-        ) -> T: ...
-
-        def _sql_steps(self, runner: Runner, statement: str | SecretStatement) -> Steps[list[dict[str, Any]]]: ...
-
-        def _reads(self, runner: Runner, *, listing_for: float | None = None) -> ServiceReads: ...
+class SpcsSecretMethods(HookDrivers):
+    """Write, describe and drop Snowflake secrets."""
 
     # secrets ------------------------------------------------------------------------------------
     def _write_secret_steps(
@@ -122,44 +106,3 @@ class SpcsSecretMethods:
     async def adrop_secret(self, name: str | QualifiedName, *, if_exists: bool = True) -> bool:
         """Async twin of :meth:`drop_secret`."""
         return await self._arun(self._drop_secret_steps, name, if_exists)
-
-    # services that read a secret at start ---------------------------------------------------------
-    def _restart_steps(self, runner: Runner, name: str) -> Steps[str]:
-        from airflow_provider_spcs.core.service_refresh import restart_on_current_spec
-
-        return restart_on_current_spec(self._reads(runner), name)
-
-    def restart_service_on_current_spec(self, name: str) -> str:
-        """``ALTER SERVICE <name> FROM SPECIFICATION $$<the spec DESCRIBE SERVICE shows>$$``.
-
-        Every instance restarts (one at a time) on the same spec, so env-var secrets are read again.
-        File-mounted secrets need no restart: Snowflake updates them in running containers.
-
-        :return: the service's status before the restart.
-        :raises SpcsConfigError: invalid name, no spec, or a spec containing ``$$``.
-        """
-        return self._run(self._restart_steps, name)
-
-    async def arestart_service_on_current_spec(self, name: str) -> str:
-        """Async twin of :meth:`restart_service_on_current_spec`."""
-        return await self._arun(self._restart_steps, name)
-
-    def _rollout_steps(
-        self, runner: Runner, name: str, poll_interval: float, wait_timeout: float | None
-    ) -> Steps[RolloutLook]:
-        from airflow_provider_spcs.core.service_refresh import wait_for_rollout
-
-        deadline = None if wait_timeout is None else time.time() + wait_timeout
-        return wait_for_rollout(self._reads(runner), name, interval=poll_interval, deadline=deadline)
-
-    def poll_rollout(self, name: str, *, poll_interval: float, wait_timeout: float | None = None) -> RolloutLook:
-        """Look at the service every ``poll_interval`` seconds until ``is_upgrading`` is false.
-
-        :raises SpcsServiceFailedError: the service reached ``FAILED``.
-        :raises SpcsTimeoutError: still upgrading after ``wait_timeout`` seconds.
-        """
-        return self._run(self._rollout_steps, name, poll_interval, wait_timeout)
-
-    async def apoll_rollout(self, name: str, *, poll_interval: float, wait_timeout: float | None = None) -> RolloutLook:
-        """Async twin of :meth:`poll_rollout`."""
-        return await self._arun(self._rollout_steps, name, poll_interval, wait_timeout)

@@ -59,9 +59,14 @@ def look_then_wait(
         task.log.info("%s: %s", subject, _reason(observation))
         if deferrable:
             task.defer(trigger=trigger(), method_name="execute_complete", timeout=defer_timeout(wait.deadline))
-
-        def waiting(seen: O, pause: float) -> None:
-            task.log.info("%s: %s; next check in %.1f s", subject, _reason(seen), pause)
-
-        observation = hook.poll_wait(wait, poll_interval=poll_interval, on_wait=waiting)
+        observation = poll_here(task, hook, wait, subject=subject, poll_interval=poll_interval)
     return event(observation)
+
+
+def poll_here(task: DeferringTask, hook: SpcsHook, wait: Wait[O], *, subject: str, poll_interval: float) -> O:
+    """Look every ``poll_interval`` seconds on the worker until a look is final, logging each one that is not."""
+
+    def waiting(seen: O, pause: float) -> None:
+        task.log.info("%s: %s; next check in %.1f s", subject, _reason(seen), pause)
+
+    return hook.poll_wait(wait, poll_interval=poll_interval, on_wait=waiting)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsError, SpcsSqlError
+from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsSqlError
 from airflow_provider_spcs.core.rollouts import ScaleWait, UpgradeWait
 from airflow_provider_spcs.core.service_properties import SCALING, ServiceProperties, parse_unset
 from airflow_provider_spcs.core.services import Observation, ServiceStatus, ServiceWait
@@ -397,11 +397,7 @@ class SpcsUpgradeServiceOperator(_ServiceTask):
             )
             if not self.wait_for_completion:
                 return _digests(self.service, old, new)
-            if new is None:
-                raise SpcsError(f"Service {self.service}: its row shows no spec_digest to wait for")
-            wait = UpgradeWait(
-                self.service, new, deadline=deadline_after(self.wait_timeout), not_before=change.altered_at
-            )
+            wait = UpgradeWait.after(change, deadline=deadline_after(self.wait_timeout))
 
             def trigger() -> Any:
                 from airflow_provider_spcs.triggers.spcs import SpcsServiceUpgradeTrigger
@@ -409,7 +405,7 @@ class SpcsUpgradeServiceOperator(_ServiceTask):
                 return SpcsServiceUpgradeTrigger(
                     spcs_conn_id=self.spcs_conn_id,
                     service=self.service,
-                    spec_digest=new,
+                    spec_digest=wait.spec_digest,
                     previous_spec_digest=old,
                     not_before=change.altered_at,
                     deadline=wait.deadline,
@@ -417,7 +413,9 @@ class SpcsUpgradeServiceOperator(_ServiceTask):
                 )
 
             def event(observation: Observation) -> UpgradeEvent:
-                return UpgradeEvent.of(self.service, observation, spec_digest=new, previous_spec_digest=old)
+                return UpgradeEvent.of(
+                    self.service, observation, spec_digest=wait.spec_digest, previous_spec_digest=old
+                )
 
             return self._finish(
                 look_then_wait(

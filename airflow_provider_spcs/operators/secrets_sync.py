@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseHook, BaseOperator
 
 from airflow_provider_spcs.core.identifiers import service_name
+from airflow_provider_spcs.core.rollouts import UpgradeWait
 from airflow_provider_spcs.core.secret_sources import (
     ConnectionFields,
     check_field,
@@ -16,11 +17,14 @@ from airflow_provider_spcs.core.secret_sources import (
     secret_type_of,
 )
 from airflow_provider_spcs.core.statements import secret_name
-from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, closing_hook, make_hook
+from airflow_provider_spcs.operators._common import DEFAULT_CONN_ID, closing_hook, deadline_after, make_hook
+from airflow_provider_spcs.operators._waits import poll_here
+from airflow_provider_spcs.triggers.events import ServiceEvent
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_spcs.core.rollouts import SpecChange
     from airflow_provider_spcs.core.secret_values import SecretValue
     from airflow_provider_spcs.hooks.spcs import SpcsHook
 
@@ -38,7 +42,11 @@ class SpcsSecretFromConnectionOperator(BaseOperator):
     SET`` (idempotent; grants stay). Services mount a secret as a file (``directoryPath``: updated
     in running containers at once) or as an env var (``envVarName``: read when the container
     starts). List the latter in ``refresh_services``: each is restarted on the spec it already runs
-    (``ALTER SERVICE ... FROM SPECIFICATION``, a rolling restart) so it picks the new value up.
+    (``ALTER SERVICE ... FROM SPECIFICATION``, a rolling restart) so it picks the new value up, one
+    service after the other. With ``wait_for_refresh`` each rollout is waited for on the worker as
+    :class:`~airflow_provider_spcs.operators.deploy.SpcsUpgradeServiceOperator` waits: until the
+    service is no longer upgrading and every instance is ``READY`` again, failing at once with the
+    containers' messages when an instance fails.
 
     Pushes to XCom: ``{"secret", "secret_type", "action", "written_at", "refreshed_services"}``
     (``action`` is ``created``, ``updated`` or ``replaced``): metadata only.
@@ -61,7 +69,8 @@ class SpcsSecretFromConnectionOperator(BaseOperator):
     :param comment: the secret's comment (an existing secret keeps its comment when ``None``).
     :param refresh_services: services that mount the secret as an env var, restarted on their
         current spec after the write.
-    :param wait_for_refresh: wait until each restarted service is rolled out (``is_upgrading`` false).
+    :param wait_for_refresh: wait until each restarted service is rolled out (not upgrading, every
+        instance ``READY`` on its spec) before restarting the next.
     :param wait_timeout: seconds to wait for each rollout.
     :param poll_interval: seconds between rollout checks.
     :param spcs_conn_id: the Snowflake connection that writes the secret (``snowflake_spcs`` or ``snowflake``).
@@ -118,12 +127,24 @@ class SpcsSecretFromConnectionOperator(BaseOperator):
             )
             self.log.info("Secret %s %s (%s)", write.secret, write.action, write.secret_type)
             for service in services:
-                self.hook.restart_service_on_current_spec(service)
-                self.log.info("Service %s: restarting on its current spec so env-var secrets are read again", service)
+                change = self.hook.restart_service_on_current_spec(service)
+                self.log.info(
+                    "Service %s: restarting on its current spec (spec_digest %s) so env-var secrets are read again",
+                    service,
+                    change.new_spec_digest,
+                )
                 if self.wait_for_refresh:
-                    self.hook.poll_rollout(service, poll_interval=self.poll_interval, wait_timeout=self.wait_timeout)
-                    self.log.info("Service %s: every instance restarted", service)
+                    self._wait_for_rollout(change)
         return {**write.to_dict(), "refreshed_services": services}
+
+    def _wait_for_rollout(self, change: SpecChange) -> None:
+        """The deploy operators' rollout wait, on the worker: every instance READY again on the digest."""
+        wait = UpgradeWait.after(change, deadline=deadline_after(self.wait_timeout))
+        subject = f"Service {change.service}"
+        observation = poll_here(self, self.hook, wait, subject=subject, poll_interval=self.poll_interval)
+        event = ServiceEvent.from_observation(change.service, observation)
+        event.raise_for_status()
+        self.log.info("%s: %s", subject, event.message)
 
     def _read_value(self) -> SecretValue:
         """The value from the source connection, announced to the masker as each field is read."""

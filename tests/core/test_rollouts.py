@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_spcs.core.compute_pools import ComputePoolFacts, PoolState, decide_compute_pool, parse_pool_states
-from airflow_provider_spcs.core.errors import SpcsConfigError
-from airflow_provider_spcs.core.rollouts import decide_scale, decide_upgrade
+from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsError
+from airflow_provider_spcs.core.rollouts import SpecChange, UpgradeWait, decide_scale, decide_upgrade
 from airflow_provider_spcs.core.service_facts import InstanceFacts, ServiceFacts
 from airflow_provider_spcs.core.services import Outcome
 
@@ -48,6 +48,13 @@ def test_upgrade_past_the_deadline_is_a_timeout_with_the_progress() -> None:
     decision = decide_upgrade(facts, _instances(("READY", OLD), ("READY", NEW)), NEW, now=201.0, deadline=200.0)
     assert decision.outcome is Outcome.TIMEOUT
     assert decision.reason == f"rolling out: 1 of 2 instances READY on spec_digest {NEW[:12]} at the deadline"
+
+
+def test_the_wait_after_a_change_heads_for_its_new_digest_and_trusts_no_older_row() -> None:
+    wait = UpgradeWait.after(SpecChange("svc", NEW, NEW, 1234.5), deadline=2000.0)
+    assert wait == UpgradeWait("svc", NEW, deadline=2000.0, not_before=1234.5)
+    with pytest.raises(SpcsError, match="Service svc: its row shows no spec_digest to wait for"):
+        UpgradeWait.after(SpecChange("svc", OLD, None, 1234.5), deadline=None)
 
 
 @pytest.mark.parametrize(

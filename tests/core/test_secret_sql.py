@@ -64,14 +64,6 @@ def test_plain_secret_statements() -> None:
     assert statements.drop_secret("k", if_exists=True) == 'DROP SECRET IF EXISTS "K"'
     assert statements.show_secrets_like("db.app.k") == 'SHOW SECRETS LIKE \'K\' IN SCHEMA "DB"."APP"'
     assert statements.show_secrets_like("k") == "SHOW SECRETS LIKE 'K' IN SCHEMA"
-    assert statements.alter_service_from_specification("svc", "spec: {}\n") == (
-        'ALTER SERVICE "SVC" FROM SPECIFICATION $$\nspec: {}\n$$'
-    )
-
-
-def test_a_spec_with_dollar_quotes_is_refused() -> None:
-    with pytest.raises(SpcsConfigError, match=r"spec: the service specification cannot contain '\$\$'"):
-        statements.alter_service_from_specification("svc", "spec:\n  x: $$\n")
 
 
 def test_or_replace_and_if_not_exists_exclude_each_other() -> None:

@@ -78,5 +78,6 @@ def test_rotate_secret_example(
     assert short(DEFAULT_API_KEY) != short(KEY)
     assert stored["rendered tasks"], "rendered template fields were stored"
     assert "Secret SPCS_DB.APP.SERVICE_API_KEY updated (GENERIC_STRING)" in caplog.text + out, "task logs were captured"
+    assert "Service SPCS_DB.APP.API_SERVICE: rolled out: " in caplog.text + out  # the deploy wait ended it
     haystacks = {"log records": caplog.text, "stdout": out, "stderr": err, **stored, **emulator_views(spcs)}
     assert find_leaks([KEY], haystacks) == []

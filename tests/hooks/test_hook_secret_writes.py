@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,16 +20,16 @@ from airflow_provider_spcs.core import statements
 from airflow_provider_spcs.core.errors import (
     SpcsApiError,
     SpcsConfigError,
-    SpcsServiceFailedError,
     SpcsSqlError,
-    SpcsTimeoutError,
 )
 from airflow_provider_spcs.core.identifiers import secret_literal
 from airflow_provider_spcs.core.process import ProcessState
 from airflow_provider_spcs.core.retry import RetryPolicy
+from airflow_provider_spcs.core.rollouts import SpecChange, UpgradeWait
 from airflow_provider_spcs.core.secret_values import GenericStringSecret, OAuth2CodeSecret, PasswordSecret
 from airflow_provider_spcs.core.secret_writes import run_secret_statement
 from airflow_provider_spcs.core.secrets import add_secret_sink, remove_secret_sink
+from airflow_provider_spcs.core.services import Observation, Outcome
 from airflow_provider_spcs.hooks.spcs import SpcsHook
 from airflow_provider_spcs.testing import SpcsEmulator
 from airflow_provider_spcs.testing.default_world import API_KEY_ENV, API_KEY_FILE, API_SERVICE, DEFAULT_API_KEY
@@ -151,18 +152,22 @@ def test_oauth2_authorization_code(spcs: SpcsEmulator, hook_for: HookFactory) ->
     assert info.value.field == "api_authentication"
 
 
+def _rollout(change: SpecChange) -> UpgradeWait:
+    return UpgradeWait.after(change, deadline=time.time() + 30)
+
+
 def test_async_twins(spcs: SpcsEmulator, hook_for: HookFactory) -> None:
     hook = hook_for()
 
-    async def scenario() -> tuple[str, str, str, bool]:
+    async def scenario() -> tuple[str, str, Outcome, bool]:
         write = await hook.acreate_or_update_secret(SECRET, GenericStringSecret("async-value-1"))
         row = await hook.adescribe_secret(SECRET)
-        await hook.arestart_service_on_current_spec(API_SERVICE)
-        look = await hook.apoll_rollout(API_SERVICE, poll_interval=0.01, wait_timeout=30)
+        change = await hook.arestart_service_on_current_spec(API_SERVICE)
+        seen = await hook.apoll_wait(_rollout(change), poll_interval=0.01)
         dropped = await hook.adrop_secret("NEVER_MADE")
-        return write.action, row["secret_type"], look.status, dropped
+        return write.action, row["secret_type"], seen.decision.outcome, dropped
 
-    assert asyncio.run(scenario()) == ("updated", "GENERIC_STRING", "RUNNING", False)
+    assert asyncio.run(scenario()) == ("updated", "GENERIC_STRING", Outcome.SUCCESS, False)
     assert mounted(hook)[API_KEY_ENV] == short("async-value-1")
 
 
@@ -171,29 +176,36 @@ def test_env_vars_follow_only_a_restart(spcs: SpcsEmulator, hook_for: HookFactor
     hook = hook_for(method)
     service = spcs.service(API_SERVICE)
     service.instance_pace = Pace(polls=2)  # type: ignore[attr-defined]
-    hook.create_or_update_secret(SECRET, GenericStringSecret("rotated-1234"))
-    assert mounted(hook) == {API_KEY_ENV: short(DEFAULT_API_KEY), API_KEY_FILE: short("rotated-1234")}
-    assert hook.restart_service_on_current_spec(API_SERVICE) == "RUNNING"
-    assert hook.describe_service(API_SERVICE)["is_upgrading"] is True
-    look = hook.poll_rollout(API_SERVICE, poll_interval=0.01, wait_timeout=30)
-    assert (look.status, look.upgrading) == ("RUNNING", False)
-    assert mounted(hook) == {API_KEY_ENV: short("rotated-1234"), API_KEY_FILE: short("rotated-1234")}
+    looks: list[str] = []
+    for value in ("rotated-1234", "rotated-5678"):
+        looks.clear()
+        hook.create_or_update_secret(SECRET, GenericStringSecret(value))
+        assert mounted(hook)[API_KEY_FILE] == short(value)  # files follow at once
+        assert mounted(hook)[API_KEY_ENV] != short(value)  # env vars only through a restart
+        change = hook.restart_service_on_current_spec(API_SERVICE)
+        assert hook.describe_service(API_SERVICE)["is_upgrading"] is True
+        seen = hook.poll_wait(
+            _rollout(change), poll_interval=0.01, on_wait=lambda o, _: looks.append(o.decision.reason)
+        )
+        assert looks  # the instances restarted one at a time, and the wait saw them do it
+        assert seen.decision.outcome is Outcome.SUCCESS
+        instances = hook.get_service_instances(API_SERVICE)
+        assert {(i["status"], i["spec_digest"]) for i in instances} == {("READY", change.new_spec_digest)}
+        assert mounted(hook) == {API_KEY_ENV: short(value), API_KEY_FILE: short(value)}
+    # The spec is sent back as DESCRIBE shows it, so restarting again keeps the digest: only the
+    # wait's not_before and is_upgrading tell the restart from the rollout before it.
+    assert change.old_spec_digest == change.new_spec_digest
 
 
-def test_a_rollout_that_takes_too_long_times_out(spcs: SpcsEmulator, hook_for: HookFactory) -> None:
-    hook = hook_for()
-    spcs.service(API_SERVICE).instance_pace = Pace(polls=0, seconds=3600)  # type: ignore[attr-defined]
-    hook.restart_service_on_current_spec(API_SERVICE)
-    with pytest.raises(SpcsTimeoutError, match="still upgrading at the deadline"):
-        hook.poll_rollout(API_SERVICE, poll_interval=0.01, wait_timeout=0.1)
-
-
-def test_a_rollout_whose_instance_fails(spcs: SpcsEmulator, hook_for: HookFactory) -> None:
+def test_a_restart_whose_instance_fails(spcs: SpcsEmulator, hook_for: HookFactory) -> None:
     hook = hook_for()
     spcs.mark_image_broken("/spcs_db/app/images/api:latest", message="exec format error")
-    hook.restart_service_on_current_spec(API_SERVICE)
-    with pytest.raises(SpcsServiceFailedError, match="reached FAILED while restarting"):
-        hook.poll_rollout(API_SERVICE, poll_interval=0.01, wait_timeout=30)
+    change = hook.restart_service_on_current_spec(API_SERVICE)
+    seen = hook.poll_wait(_rollout(change), poll_interval=0.01)
+    assert isinstance(seen, Observation)
+    assert seen.decision.outcome is Outcome.FAILED
+    assert "FAILED during the rollout" in seen.decision.reason
+    assert [d["message"] for d in seen.containers if d["status"] == "FAILED"] == ["exec format error"]
 
 
 def test_a_spec_holding_dollar_quotes_is_not_sent(spcs: SpcsEmulator, hook_for: HookFactory) -> None:
@@ -201,8 +213,9 @@ def test_a_spec_holding_dollar_quotes_is_not_sent(spcs: SpcsEmulator, hook_for: 
     spcs.world.add_service_from_spec("DOLLARS", spec)
     hook = hook_for()
     spcs.reset_stats()
-    with pytest.raises(SpcsConfigError, match=r"cannot contain '\$\$'; deploy it from a stage file"):
+    with pytest.raises(SpcsConfigError, match=r"contains '\$\$', so it cannot be sent back inline; upgrade it") as info:
         hook.restart_service_on_current_spec("DOLLARS")
+    assert info.value.field == "service"
     assert spcs.stats()["sql_statements"] == 1  # the DESCRIBE only
 
 
@@ -290,8 +303,8 @@ def test_no_value_leaks_anywhere(
             results.append(repr(hook.create_or_update_secret("TOK", oauth, or_replace=True)))
             writes += 2 * (method == "key_pair")
             results += [repr(hook.describe_secret(n)) for n in (SECRET, "LOGIN", "TOK")]
-            hook.restart_service_on_current_spec(API_SERVICE)
-            hook.poll_rollout(API_SERVICE, poll_interval=0.01, wait_timeout=30)
+            change = hook.restart_service_on_current_spec(API_SERVICE)
+            results.append(repr(hook.poll_wait(_rollout(change), poll_interval=0.01)))
             results.append(repr(mounted(hook)))
             try:
                 hook.create_or_update_secret("THEIRS", GenericStringSecret("refused-value-1"))

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_spcs.core.errors import SpcsConfigError
+from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsServiceFailedError, SpcsTimeoutError
 from airflow_provider_spcs.operators.spcs import SpcsSecretFromConnectionOperator
 from airflow_provider_spcs.testing import SpcsEmulator
 from airflow_provider_spcs.testing.default_world import API_KEY_ENV, API_KEY_FILE, API_SERVICE, DEFAULT_API_KEY
+from airflow_provider_spcs.testing.model import Pace
 
 SECRET = "SPCS_DB.APP.SERVICE_API_KEY"
 KEY = "new-api-key-'quoted'-\\-$$"
@@ -149,3 +150,38 @@ def test_a_connection_without_the_field_says_which(spcs: SpcsEmulator, spcs_conn
     with pytest.raises(SpcsConfigError, match="connection 'api_source' has no password"):
         drive(op)
     assert spcs.stats()["sql_statements"] == 0
+
+
+def test_a_restart_that_does_not_come_up_fails_the_task_with_the_containers_message(
+    spcs: SpcsEmulator, spcs_conn: str, source: Any, drive: Any
+) -> None:
+    spcs.mark_image_broken("/spcs_db/app/images/api:latest", message="exec format error")
+    op = SpcsSecretFromConnectionOperator(
+        task_id="t",
+        secret=SECRET,
+        source_conn_id=source(password=KEY),
+        refresh_services=[API_SERVICE, "ECHO_SERVICE"],
+        wait_for_refresh=True,
+        poll_interval=0.01,
+    )
+    with pytest.raises(SpcsServiceFailedError, match="FAILED during the rollout") as info:
+        drive(op)
+    assert "exec format error" in str(info.value)
+    assert spcs.service("ECHO_SERVICE").is_upgrading is False  # the next service is not restarted
+
+
+def test_a_restart_still_rolling_at_the_deadline_times_out(
+    spcs: SpcsEmulator, spcs_conn: str, source: Any, drive: Any
+) -> None:
+    spcs.service(API_SERVICE).instance_pace = Pace(polls=0, seconds=3600)  # type: ignore[attr-defined]
+    op = SpcsSecretFromConnectionOperator(
+        task_id="t",
+        secret=SECRET,
+        source_conn_id=source(password=KEY),
+        refresh_services=[API_SERVICE],
+        wait_for_refresh=True,
+        wait_timeout=0.2,
+        poll_interval=0.01,
+    )
+    with pytest.raises(SpcsTimeoutError, match=rf"Service {API_SERVICE}: rolling out: 0 of 1 instances READY"):
+        drive(op)

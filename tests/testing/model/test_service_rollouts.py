@@ -132,9 +132,15 @@ class TestRollingUpgrade:
         look(service)
         service.upgrade(world.make_revision(spec(), database="SPCS_DB", schema="APP", owner_role="SPCS_ROLE"))
         assert service.is_upgrading
-        statuses = [[s for _, s, _ in look(service)[1]] for _ in range(5)]
+        assert service.spec_digest == digest(spec())  # the row shows the same digest all along
+        looks = [look(service)[1] for _ in range(5)]
+        statuses = [[s for _, s, _ in instances] for instances in looks]
         assert statuses[0] == ["READY", "TERMINATING"]
+        assert ["PENDING"] in [
+            [s for s in row if s != "READY"] for row in statuses
+        ]  # instances come back through PENDING
         assert statuses[-1] == ["READY", "READY"]
+        assert {d for instances in looks for _, _, d in instances} == {digest(spec())[:8]}
         assert not service.is_upgrading
 
     def test_upgrade_while_suspended_applies_at_resume(self, world: World) -> None:
