@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from cryptography.fernet import Fernet
 
+from tests.e2e.emulator import Emulator
 from tests.e2e.processes import Process, free_port, kill_pids, processes_with_env
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -48,56 +49,6 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: floa
             return last
         time.sleep(interval)
     raise StackError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
-
-
-class Emulator:
-    """The emulator process (``emulator_launcher.py``) and its line-per-command control channel."""
-
-    def __init__(self, proc: Process) -> None:
-        self.proc = proc
-        self.ready: dict[str, Any] = {}
-
-    def start(self) -> Emulator:
-        self.proc.start()
-        self.ready = self._read()["ready"]
-        return self
-
-    def _read(self) -> dict[str, Any]:
-        popen = self.proc.popen
-        assert popen is not None
-        assert popen.stdout is not None
-        line = popen.stdout.readline()
-        if not line:
-            raise StackError("the emulator exited")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
-
-    def command(self, op: str, **fields: Any) -> dict[str, Any]:
-        popen = self.proc.popen
-        assert popen is not None
-        assert popen.stdin is not None
-        popen.stdin.write(json.dumps({"op": op, **fields}) + "\n")
-        popen.stdin.flush()
-        reply = self._read()
-        if "error" in reply:
-            raise StackError(f"emulator command {op}: {reply['error']}")
-        result: dict[str, Any] = reply["ok"]
-        return result
-
-    def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = httpx.get(self.ready["account_url"] + "/_emulator/stats", timeout=10).json()
-        return result
-
-    def secrets(self) -> list[str]:
-        return list(self.command("secrets")["secrets"])
-
-    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """One of the emulator's admin routes (``/_emulator/...``), over HTTP as a user's script calls it."""
-        reply = httpx.request(method, self.ready["account_url"] + "/_emulator" + path, json=body, timeout=10)
-        if reply.status_code >= 400:
-            raise StackError(f"{method} /_emulator{path} -> {reply.status_code}: {reply.text[:300]}")
-        result: dict[str, Any] = reply.json()
-        return result
 
 
 class Stack:
@@ -202,17 +153,11 @@ class Stack:
         subprocess.run(create, capture_output=True, text=True, timeout=60, check=True)
 
     def start_emulator(self) -> Emulator:
-        launcher = pathlib.Path(__file__).resolve().parent / "emulator_launcher.py"
-        proc = Process(
-            "emulator",
-            [sys.executable, str(launcher), "--state-dir", str(self.base)],
-            env={**self.env, "PYTHONPATH": str(ROOT)},
-            log_dir=self.logs,
-            pipe_stdio=True,
-        )
-        self.procs["emulator"] = proc
-        self.emulator = Emulator(proc).start()
-        return self.emulator
+        """The emulator as its own process (``python -m airflow_provider_spcs.testing``)."""
+        emulator = Emulator(self.base, self.env, self.logs)
+        self.procs["emulator"] = emulator.proc
+        self.emulator = emulator.start(wait_for)
+        return emulator
 
     def start(self, component: str, *, extra_env: dict[str, str] | None = None) -> Process:
         """Start one Airflow component (``api-server``, ``scheduler``, ``dag-processor``, ``triggerer``)."""
