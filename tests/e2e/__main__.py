@@ -1,8 +1,9 @@
 """``python -m tests.e2e``: the whole end-to-end run (see the package docstring). Exit 1 on any failure.
 
-Environment: ``SPCS_E2E_ALLOW_STALLS=1`` reports triggerer event-loop stalls without failing;
-``SPCS_E2E_ARTIFACTS`` (default ``e2e-artifacts``) is where screenshots, logs and the py-spy
-traces go; ``SPCS_E2E_KEEP=1`` keeps the temporary AIRFLOW_HOME.
+Environment: ``SPCS_E2E_ALLOW_STALLS=1`` reports triggerer event-loop stalls without failing
+(``make e2e`` sets it from ``E2E_ALLOW_STALLS``, default 0); ``SPCS_E2E_ARTIFACTS`` (default
+``e2e-artifacts``) is where screenshots, logs and the py-spy traces go; ``SPCS_E2E_KEEP=1`` keeps
+the temporary AIRFLOW_HOME.
 """
 
 from __future__ import annotations
@@ -565,6 +566,7 @@ class Run:
                                    f"verified, over {len(tis)} provider task instances")  # fmt: skip
             self.report.note(step, f"exchanges per provider task: {exchanges / max(1, len(tis)):.2f}; "
                                    f"per ingress call: {exchanges / max(1, ingress):.2f}")  # fmt: skip
+            self.report.figure("token exchanges per provider task", f"{exchanges / max(1, len(tis)):.2f}")
             (self.artifacts / "emulator-stats.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
             del tries
 
@@ -591,6 +593,9 @@ class Run:
                                    + (f", longest {max(s for _, s in warned):.2f} s" if warned else "")
                                    + f"; py-spy traces: {traced}, callbacks over 0.1 s: {len(sampled)}"
                                    + (f", longest {max(s.seconds for s in sampled):.3f} s" if sampled else ""))  # fmt: skip
+            self.report.figure("triggerer 'blocked' warnings", str(len(warned)))
+            longest = f"{max(s.seconds for s in sampled):.3f} s" if sampled else "< 0.1 s"
+            self.report.figure("longest triggerer event-loop callback (py-spy)", longest)
             for name, seconds in warned:
                 self.report.note(step, f"{name}: blocked {seconds:.2f} s")
             if sampled:

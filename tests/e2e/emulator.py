@@ -26,10 +26,11 @@ from tests.e2e.processes import Process
 
 #: Seconds each call to the endpoints the deferrable examples call from the triggerer takes. Long
 #: enough that the task is seen ``deferred``, and that the trigger fires only once the scheduler has
-#: processed the executor's report of the process that deferred (seen up to 5.5 s after it deferred
-#: on a busy 2-core machine): a trigger that fires sooner races Airflow's scheduler, which then fails
-#: the resumed task (docs/real-airflow.md, "A resumed task failed right after its trigger fired").
-DEFERRED_CALL_SECONDS = 7.0
+#: read the executor's report of the process that deferred (within about 2 s with the stack's
+#: ``[workers] min_heartbeat_interval`` of 1 s): a trigger that fires sooner races Airflow's
+#: scheduler, which then fails the resumed task (docs/real-airflow.md, "A resumed task failed right
+#: after its trigger fired").
+DEFERRED_CALL_SECONDS = 4.0
 
 #: The run's own services live on a compute pool of their own: the pool examples suspend SPCS_POOL
 #: (and every service on it) while the scheduled DAG and the triggerer restart still need theirs.
