@@ -34,7 +34,7 @@ COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 #: with state success, but the task instance's state attribute is queued").
 POKE_SECONDS = "5"
 #: ``nice`` of every component but the triggerer (and so of the task processes the scheduler starts).
-NICE_OTHERS = "5"
+NICE_OTHERS = "10"
 
 
 class StackError(RuntimeError):
