@@ -80,6 +80,30 @@ def parse_object_name(name: str, *, field: str = "service") -> QualifiedName:
     return QualifiedName(tuple(parts))
 
 
+_PLAIN = re.compile(r"[A-Z_][A-Z0-9_$]{0,254}")
+
+
+def identifier_text(stored: str) -> str:
+    """How a stored name is written: bare when it is a plain uppercase name, else double-quoted."""
+    return stored if _PLAIN.fullmatch(stored) else '"' + stored.replace('"', '""') + '"'
+
+
+def stored_name(text: str, *, field: str) -> str:
+    """One identifier as written (``echo_service`` or ``"Mixed"``), as Snowflake stores it.
+
+    :param field: the part to blame in the error (``database``, ``schema`` or ``service``).
+    :raises SpcsConfigError: not exactly one valid identifier.
+    """
+    expected = f"expected one identifier (letters, digits, _ and $, or any text in double quotes), got {text!r}"
+    try:
+        parsed = parse_object_name(text, field=field)
+    except SpcsConfigError:
+        raise SpcsConfigError(field, expected) from None
+    if len(parsed.parts) != 1:
+        raise SpcsConfigError(field, expected + " (give database and schema as parts of their own)")
+    return parsed.name
+
+
 def service_name(name: str | QualifiedName, *, field: str = "service") -> QualifiedName:
     """``name`` parsed (see :func:`parse_object_name`), or returned as is when it already is one."""
     return name if isinstance(name, QualifiedName) else parse_object_name(name, field=field)

@@ -17,38 +17,16 @@ the part to fix.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from airflow_provider_spcs.core.accounts import check_account
 from airflow_provider_spcs.core.errors import SpcsConfigError
-from airflow_provider_spcs.core.identifiers import parse_object_name
+from airflow_provider_spcs.core.identifiers import identifier_text as identifier_text
+from airflow_provider_spcs.core.identifiers import stored_name as stored_name
 
 SCHEME = "snowflake-spcs"
-_PLAIN = re.compile(r"[A-Z_][A-Z0-9_$]{0,254}")
 _SHAPE = f"{SCHEME}://<account>/<database>/<schema>/<service>"
-
-
-def identifier_text(stored: str) -> str:
-    """How a stored name is written: bare when it is a plain uppercase name, else double-quoted."""
-    return stored if _PLAIN.fullmatch(stored) else '"' + stored.replace('"', '""') + '"'
-
-
-def stored_name(text: str, *, field: str) -> str:
-    """One identifier as written (``echo_service`` or ``"Mixed"``), as Snowflake stores it.
-
-    :param field: the part to blame in the error (``database``, ``schema`` or ``service``).
-    :raises SpcsConfigError: not exactly one valid identifier.
-    """
-    expected = f"expected one identifier (letters, digits, _ and $, or any text in double quotes), got {text!r}"
-    try:
-        parsed = parse_object_name(text, field=field)
-    except SpcsConfigError:
-        raise SpcsConfigError(field, expected) from None
-    if len(parsed.parts) != 1:
-        raise SpcsConfigError(field, expected + " (give database and schema as parts of their own)")
-    return parsed.name
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ _EPILOG = f"""\
 --service NAME[:KEY=VALUE,...] adds a service at start (replacing one of the same name, so
 ECHO_SERVICE can be scripted too). Keys:
   database, schema     where it lives (default SPCS_DB.APP)
+  compute_pool         the pool it runs on (default SPCS_POOL; a new name creates an ACTIVE pool)
   status               RUNNING (default), PENDING (held until scripted), SUSPENDED or FAILED
   pending_polls        PENDING for N looks (DESCRIBE SERVICE, SHOW SERVICE CONTAINERS...), then RUNNING
   pending_seconds      PENDING for N seconds, then RUNNING (with pending_polls: whichever comes first)

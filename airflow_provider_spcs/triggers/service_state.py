@@ -43,11 +43,22 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 from airflow_provider_spcs.core.errors import SpcsConfigError, SpcsError
-from airflow_provider_spcs.core.service_uris import identifier_text
-from airflow_provider_spcs.core.service_watch import ServiceWatch, StatesLook, Transition
+from airflow_provider_spcs.core.identifiers import identifier_text
+from airflow_provider_spcs.core.offload import import_in_thread
+from airflow_provider_spcs.core.service_selection import ServiceWatch
 
 if TYPE_CHECKING:
+    from airflow_provider_spcs.core.service_watch import StatesLook, Transition
     from airflow_provider_spcs.hooks.spcs import SpcsHook
+
+#: What ``run()`` needs beyond this module, imported in a worker thread by the first trigger of a
+#: process. The triggerer imports this module and builds each trigger on its event loop, and a DAG
+#: file builds one for its ``AssetWatcher``: both need only the selection rules imported above.
+_RUNTIME = (
+    "airflow_provider_spcs.hooks.spcs",
+    "airflow_provider_spcs.core.listing",
+    "airflow_provider_spcs.core.service_watch",
+)
 
 #: Seconds after an event is yielded until it counts as stored (the triggerer writes its events
 #: to the database about once a second).
@@ -338,6 +349,7 @@ class SpcsServiceStateTrigger(BaseEventTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Look every ``poll_interval`` seconds, forever; yield one event per change that fires."""
+        await import_in_thread(_RUNTIME)
         hook = _new_hook(self.spcs_conn_id)
         store = _StateStore(self)
         try:

@@ -20,10 +20,13 @@ class Phase:
     :param name: shown in the report.
     :param hold: services the emulator keeps PENDING from the phase's start until every
         ``waits`` task of the phase was seen waiting (so waiting is proven, not assumed).
+    :param slow: services whose endpoints take ``DEFERRED_CALL_SECONDS`` to answer during the
+        phase (the phase's deferrable endpoint calls; see :mod:`tests.e2e.emulator`).
     """
 
     name: str
     hold: tuple[str, ...] = ()
+    slow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class Plan:
 #: endpoint examples call, so they run after them, one at a time. The compute pool examples suspend
 #: SPCS_POOL with every service on it (the deployed ones and ECHO_SERVICE), so they come last.
 PHASES: tuple[Phase, ...] = (
-    Phase("services", hold=("ECHO_SERVICE",)),
+    Phase("services", hold=("ECHO_SERVICE",), slow=("ECHO_SERVICE",)),
     Phase("suspend"),
     Phase("resume"),
     Phase("suspend, deferrable"),

@@ -34,13 +34,13 @@ class Process:
         *,
         env: Mapping[str, str],
         log_dir: pathlib.Path,
-        pipe_stdio: bool = False,
+        keep_stdout: bool = True,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.env = dict(env)
         self.log_path = log_dir / f"{name}.log"
-        self.pipe_stdio = pipe_stdio
+        self.keep_stdout = keep_stdout
         self.popen: subprocess.Popen[str] | None = None
         self.started_at = 0.0
         self._log: IO[str] | None = None
@@ -51,8 +51,8 @@ class Process:
         self.popen = subprocess.Popen(
             self.argv,
             env=self.env,
-            stdin=subprocess.PIPE if self.pipe_stdio else subprocess.DEVNULL,
-            stdout=subprocess.PIPE if self.pipe_stdio else self._log,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log if self.keep_stdout else subprocess.DEVNULL,
             stderr=self._log,
             text=True,
             start_new_session=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -30,6 +31,8 @@ class Report:
         self.started = time.monotonic()
         self.steps: list[Step] = []
         self.timings: list[tuple[str, float]] = []
+        self.figures: list[tuple[str, str]] = []
+        self._loads = [os.getloadavg()[0]]
         self._log_tails = log_tails
 
     def elapsed(self) -> float:
@@ -38,6 +41,11 @@ class Report:
     def timing(self, label: str, seconds: float) -> None:
         self.timings.append((label, seconds))
         print(f"  [time] {label}: {seconds:.1f} s", flush=True)
+
+    def figure(self, label: str, value: str) -> None:
+        """A measurement that is not a duration (a count, a ratio), shown with the timings."""
+        self.figures.append((label, value))
+        print(f"  [figure] {label}: {value}", flush=True)
 
     @contextlib.contextmanager
     def step(self, name: str, *, logs: tuple[str, ...] = (), fatal: bool = False) -> Iterator[Step]:
@@ -60,6 +68,7 @@ class Report:
                 raise
         finally:
             step.seconds = time.monotonic() - began
+            self._loads.append(os.getloadavg()[0])
             if step.verdict != FAIL:
                 print(f"--- {name}: {step.verdict} ({step.seconds:.1f} s)", flush=True)
 
@@ -80,6 +89,11 @@ class Report:
         lines += ["", "timings:"]
         lines += [f"  {label:58} {seconds:7.1f} s" for label, seconds in self.timings]
         lines.append(f"  {'total':58} {self.elapsed():7.1f} s")
+        lines += [f"  {label:58} {value:>9}" for label, value in self.figures]
+        # Timings on a shared machine are noisy: say how busy it was.
+        loads = self._loads
+        lines.append(f"  {'1-min load average (start / mean / max over steps)':58} "
+                     f"{loads[0]:.1f} / {sum(loads) / len(loads):.1f} / {max(loads):.1f}")  # fmt: skip
         passed = sum(s.verdict != FAIL for s in self.steps)
         lines.append(f"\n{passed} passed, {len(self.steps) - passed} failed")
         return "\n".join(lines)

@@ -25,6 +25,7 @@ class EmulatorControl(Protocol):
         *,
         database: str,
         schema: str,
+        compute_pool: str,
         endpoints: Iterable[EndpointLike],
         containers: Sequence[str],
         start_after_polls: int,

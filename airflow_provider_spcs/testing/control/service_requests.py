@@ -4,7 +4,7 @@ One reader serves both, so the command line and the ``/_emulator/services`` rout
 fields, with the same meaning and the same error texts:
 
 * :class:`ServiceDefinition`: a long-running service to add (``name``, ``database``, ``schema``,
-  ``endpoints``, ``containers``, ``status``, ``pending_polls``/``pending_seconds``,
+  ``compute_pool``, ``endpoints``, ``containers``, ``status``, ``pending_polls``/``pending_seconds``,
   ``fail_after_polls``/``fail_after_seconds``, ``message``, ``exit_code``, and what its public
   endpoints answer: ``handler``, ``latency``);
 * :class:`ServiceScript`: what to do to an existing service (``pending``, ``fail``, ``suspend``,
@@ -25,7 +25,7 @@ from typing import Literal, get_args
 from airflow_provider_spcs.testing.control.emulator_control import EmulatorControl
 from airflow_provider_spcs.testing.handlers import Handler, echo_handler, paginated_handler
 from airflow_provider_spcs.testing.model.long_running import Service
-from airflow_provider_spcs.testing.model.names import DEFAULT_DATABASE, DEFAULT_SCHEMA
+from airflow_provider_spcs.testing.model.names import DEFAULT_COMPUTE_POOL, DEFAULT_DATABASE, DEFAULT_SCHEMA
 from airflow_provider_spcs.testing.model.service_base import SERVICE_STATUSES, BaseService
 
 DEFAULT_FAILURE_MESSAGE = "Container exited with an error"
@@ -41,6 +41,7 @@ SERVICE_FIELDS = (
     "name",
     "database",
     "schema",
+    "compute_pool",
     "endpoints",
     "containers",
     "status",
@@ -233,6 +234,7 @@ class ServiceDefinition:
     name: str
     database: str = DEFAULT_DATABASE
     schema: str = DEFAULT_SCHEMA
+    compute_pool: str = DEFAULT_COMPUTE_POOL
     endpoints: tuple[tuple[str, bool], ...] = (("echo", True),)
     containers: tuple[str, ...] = ("main",)
     status: str = "RUNNING"
@@ -276,6 +278,7 @@ class ServiceDefinition:
             name=read.identifier("name"),
             database=read.identifier("database", DEFAULT_DATABASE),
             schema=read.identifier("schema", DEFAULT_SCHEMA),
+            compute_pool=read.identifier("compute_pool", DEFAULT_COMPUTE_POOL),
             endpoints=_endpoints(endpoints) if endpoints is not None else cls.endpoints,
             containers=_containers(containers) if containers is not None else cls.containers,
             status=status,
@@ -295,6 +298,7 @@ class ServiceDefinition:
             self.name,
             database=self.database,
             schema=self.schema,
+            compute_pool=self.compute_pool,
             endpoints=self.endpoints,
             containers=self.containers,
             start_after_polls=self.pending_polls,

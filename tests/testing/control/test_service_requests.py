@@ -28,9 +28,10 @@ class TestServiceOption:
 
     def test_every_key(self) -> None:
         definition = parse_service_option(
-            "SVC:database=other_db,schema=s1,endpoints=api+grpc:private,containers=main+sidecar,pending_seconds=2.5"
+            "SVC:database=other_db,schema=s1,compute_pool=own_pool,endpoints=api+grpc:private,containers=main+sidecar,"
+            "pending_seconds=2.5"
         )
-        assert (definition.database, definition.schema) == ("OTHER_DB", "S1")
+        assert (definition.database, definition.schema, definition.compute_pool) == ("OTHER_DB", "S1", "OWN_POOL")
         assert definition.endpoints == (("api", True), ("grpc", False))
         assert definition.containers == ("main", "sidecar")
         assert (definition.status, definition.pending_seconds) == ("PENDING", 2.5)

@@ -89,6 +89,16 @@ def test_adding_a_failed_service_and_listing(admin: Admin) -> None:
     assert names == ["SPCS_DB.APP.API_SERVICE", "SPCS_DB.APP.BROKEN", "SPCS_DB.APP.ECHO_SERVICE"]
 
 
+def test_a_service_on_a_pool_of_its_own_keeps_running_when_the_default_pool_is_suspended(
+    spcs: SpcsEmulator, client: httpx.Client, admin: Admin
+) -> None:
+    state = admin.call("POST", "/services", {"name": "own_pool_service", "compute_pool": "other_pool"}, expect=201)
+    assert state["compute_pool"] == "OTHER_POOL"
+    query_rows(client, spcs.account_url, spcs.pat, "ALTER COMPUTE POOL SPCS_POOL SUSPEND")
+    assert _describe(client, spcs, "OWN_POOL_SERVICE") == "RUNNING"
+    assert admin.call("GET", "/services/ECHO_SERVICE")["status"] != "RUNNING"
+
+
 def test_drop_stops_the_service_and_its_endpoint(spcs: SpcsEmulator, client: httpx.Client, admin: Admin) -> None:
     ingress = admin.call("POST", "/services", {"name": "gone"}, expect=201)["endpoints"][0]["ingress_url"]
     assert admin.call("DELETE", "/services/gone")["status"] == "DELETED"
