@@ -104,9 +104,6 @@ def test_example_dags_load_and_import_nothing_heavy(tmp_path: pathlib.Path) -> N
                 "example_spcs_pagination",
                 "example_spcs_nightly_suspend",
                 "example_spcs_morning_resume",
-                "example_spcs_deploy",
-                "example_spcs_pool_nightly_suspend",
-                "example_spcs_pool_morning_resume",
             )
             for suffix in ("", "_deferrable")
         ]
