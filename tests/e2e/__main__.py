@@ -614,12 +614,23 @@ class Run:
                 self.report.note(
                     step, "what ran on the event loop (py-spy; longest first):\n" + stalls.describe(sampled)
                 )
+            on_loop = [s for s in sampled if s.seconds >= STALL_WARNS_AT]
+            if warned and traced and not on_loop:
+                # Airflow's warning is wall-clock; py-spy saw no callback that long on the loop, so
+                # the process was kept off the CPU (other processes on a small machine), not blocked.
+                self.report.note(step, f"no event-loop callback of {STALL_WARNS_AT:g} s or more in the py-spy "
+                                       "traces: the warnings are the machine's load, reported, not failed")  # fmt: skip
+                return
             if warned:
                 if allow:
                     step.verdict = ALLOWED
                     self.report.note(step, "SPCS_E2E_ALLOW_STALLS=1: reported, not failed")
                     return
                 fail_if([f"{n}: {s:.2f} s" for n, s in warned], "triggerer 'async thread was blocked' warnings")
+
+
+#: Airflow's triggerer warns when its watchdog's 0.1 s sleep takes longer than this.
+STALL_WARNS_AT = 0.2
 
 
 def main() -> int:
