@@ -35,6 +35,8 @@ EVENT_ASSET = "snowflake-spcs://myorg-myacct/SPCS_DB/APP/ECHO_SERVICE"
 AUTH_METHODS = ("key_pair", "pat", "password", "oauth", "spcs_token")
 PHASE_TIMEOUT = 240.0
 POLL = 0.2
+#: Airflow's triggerer warns when its watchdog's 0.1 s sleep takes longer than this.
+STALL_WARNS_AT = 0.2
 
 
 def _triggerer_of(ti: dict[str, Any]) -> Any:
@@ -627,10 +629,6 @@ class Run:
                     self.report.note(step, "SPCS_E2E_ALLOW_STALLS=1: reported, not failed")
                     return
                 fail_if([f"{n}: {s:.2f} s" for n, s in warned], "triggerer 'async thread was blocked' warnings")
-
-
-#: Airflow's triggerer warns when its watchdog's 0.1 s sleep takes longer than this.
-STALL_WARNS_AT = 0.2
 
 
 def main() -> int:
